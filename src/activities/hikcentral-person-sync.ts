@@ -1,0 +1,136 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { HikCentralClient } from '../targets/hikcentral/client';
+import { HikCentralError } from '../targets/hikcentral/errors';
+import { toHcpTime } from '../targets/hikcentral/client';
+import { HikCentralPersonState, Person, Photo, type SyncOutcomeKind } from '../db/entities';
+import { normaliseToJpeg } from '../photos/hikcentral-profile';
+import type { SyncPersonResult } from '../workflows/contracts';
+
+export interface HikCentralSyncSettings {
+  orgIndexCode: string;
+  validityDays: number;
+  privilegeGroupIds: string[];
+}
+
+export class PersonSyncError extends Error {
+  constructor(
+    readonly kind: 'personNotFound' | 'noPhoto',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PersonSyncError';
+  }
+}
+
+/**
+ * One person's sync, per seed 001: look up by personCode; absent → add with the face and the photo
+ * version in `remark`; present → keep its personId, update details if they changed, and update the
+ * face (and remark) when `remark` differs from the current photo version. "Already exists" on add is
+ * reconciled by a lookup, never reported as a failure. Reads before every write, so a retried call
+ * after a crash never adds twice (STYLE §9).
+ *
+ * Returns classified outcomes; throws HikCentralError for transient/permanent answers (the activity
+ * layer maps those to ApplicationFailure) after recording the permanent ones.
+ */
+export async function syncPersonToHikCentral(
+  em: EntityManager,
+  client: HikCentralClient,
+  settings: HikCentralSyncSettings,
+  ci: string,
+): Promise<SyncPersonResult> {
+  const person = await em.findOne(Person, { ci });
+  if (person === null) throw new PersonSyncError('personNotFound', `no person with ci ${ci}`);
+  if (person.photoVersion === null || person.photoVersion === undefined) {
+    throw new PersonSyncError('noPhoto', `person ${ci} has no photo`);
+  }
+  const photo = await em.findOne(
+    Photo,
+    { person, version: person.photoVersion },
+    { populate: ['data'] as never },
+  );
+  if (photo === null) throw new PersonSyncError('noPhoto', `photo ${person.photoVersion} of ${ci} is missing`);
+
+  const state = (await em.findOne(HikCentralPersonState, { person })) ?? new HikCentralPersonState(em.getReference(Person, person.id) as never);
+  em.persist(state);
+  const version = person.photoVersion;
+  const familyName = person.familyNames;
+
+  const record = async (outcome: SyncOutcomeKind, result: Omit<SyncPersonResult, 'ci' | 'outcome'>): Promise<SyncPersonResult> => {
+    state.lastResult = outcome;
+    state.lastCode = result.code;
+    state.lastMessage = result.message;
+    if (result.hikPersonId !== undefined) state.hikPersonId = result.hikPersonId;
+    if (outcome === 'synced' || outcome === 'alreadyRegistered') {
+      state.syncedPhotoVersion = version;
+      state.syncedAt = new Date();
+    }
+    await em.flush();
+    return { ci, outcome, ...result };
+  };
+
+  try {
+    let existing = await client.findPersonByCode(ci);
+    if (existing === null) {
+      const faceData = (await normaliseToJpeg(photo.data)).toString('base64');
+      const now = new Date();
+      try {
+        const hikPersonId = await client.addPerson({
+          personCode: ci,
+          personGivenName: person.givenName,
+          personFamilyName: familyName,
+          orgIndexCode: settings.orgIndexCode,
+          beginTime: toHcpTime(now),
+          endTime: toHcpTime(new Date(now.getTime() + settings.validityDays * 86_400_000)),
+          remark: version,
+          gender: 0,
+          faceData,
+        });
+        await joinPrivilegeGroups(client, settings, hikPersonId);
+        return await record('synced', { action: 'added', hikPersonId, code: '0', message: 'Success' });
+      } catch (e) {
+        if (!(e instanceof HikCentralError && e.kind === 'alreadyExists')) throw e;
+        // 131 on add: someone else added it between our lookup and our add — reconcile.
+        existing = await client.findPersonByCode(ci);
+        if (existing === null) throw e;
+      }
+    }
+
+    const hikPersonId = existing.personId;
+    let action: SyncPersonResult['action'] = 'none';
+    const detailsChanged = existing.personGivenName !== person.givenName || existing.personFamilyName !== familyName;
+    const photoChanged = existing.remark !== version;
+    if (photoChanged) {
+      const faceData = (await normaliseToJpeg(photo.data)).toString('base64');
+      await client.updateFace(hikPersonId, faceData);
+      action = 'faceUpdated';
+    }
+    if (detailsChanged || photoChanged) {
+      await client.updatePerson({
+        personId: hikPersonId,
+        personGivenName: person.givenName,
+        personFamilyName: familyName,
+        remark: version,
+      });
+      if (action === 'none') action = 'updated';
+    }
+    await joinPrivilegeGroups(client, settings, hikPersonId);
+    if (action === 'none') {
+      return await record('alreadyRegistered', { action, hikPersonId, code: '131', message: 'already registered and up to date' });
+    }
+    return await record('synced', { action, hikPersonId, code: '0', message: 'Success' });
+  } catch (e) {
+    if (e instanceof HikCentralError && e.kind === 'photoRejected') {
+      return await record('photoRejected', { action: 'rejected', code: e.code, message: e.hcpMessage });
+    }
+    if (e instanceof HikCentralError && e.kind === 'permanent') {
+      await record('failed', { action: 'error', code: e.code, message: e.hcpMessage });
+    }
+    throw e;
+  }
+}
+
+async function joinPrivilegeGroups(client: HikCentralClient, settings: HikCentralSyncSettings, hikPersonId: string): Promise<void> {
+  for (const groupId of settings.privilegeGroupIds) {
+    await client.addPersonsToPrivilegeGroup(groupId, [hikPersonId]);
+  }
+}

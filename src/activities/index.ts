@@ -1,0 +1,169 @@
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { HikCentralClient } from '../targets/hikcentral/client';
+import { HikCentralError } from '../targets/hikcentral/errors';
+import { Career, SyncOutcome, SyncRun, type SyncRunCounters } from '../db/entities';
+import {
+  FailureType,
+  type BulkSyncFailure,
+  type PersonOutcome,
+  type PersonRef,
+  type SyncPersonInput,
+  type SyncPersonResult,
+} from '../workflows/contracts';
+import { PersonSyncError, syncPersonToHikCentral, type HikCentralSyncSettings } from './hikcentral-person-sync';
+import { countPeople, peoplePage, type PeopleSource } from './people-pages';
+
+export interface ActivityDeps {
+  orm: MikroORM;
+  hikcentral: HikCentralClient;
+  settings: HikCentralSyncSettings;
+}
+
+/** HikCentral saying "too much, slow down" (reference §1.7): the bulk run pauses instead of retrying. */
+const OVERLOAD_CODES = new Set(['http-429', '6', '0x02401009', '0x00052101']);
+
+/** Turns a classified target error into the failure a workflow branches on (STYLE §8). */
+function toFailure(e: unknown): unknown {
+  if (e instanceof PersonSyncError) {
+    return ApplicationFailure.nonRetryable(e.message, e.kind === 'noPhoto' ? FailureType.NoPhoto : FailureType.PersonNotFound);
+  }
+  if (!(e instanceof HikCentralError)) return e;
+  const details = [{ code: e.code, message: e.hcpMessage, retryAfterMs: e.retryAfterMs ?? null }];
+  const message = `HikCentral ${e.code}: ${e.hcpMessage}`;
+  switch (e.kind) {
+    case 'transient': {
+      const busy = OVERLOAD_CODES.has(e.code);
+      return ApplicationFailure.create({
+        message,
+        type: busy ? FailureType.TargetBusy : FailureType.TargetTransient,
+        details,
+        nextRetryDelay: e.retryAfterMs !== undefined ? e.retryAfterMs : undefined,
+      });
+    }
+    case 'photoRejected':
+      return ApplicationFailure.nonRetryable(message, FailureType.PhotoRejected, ...details);
+    default:
+      return ApplicationFailure.nonRetryable(message, FailureType.TargetPermanent, ...details);
+  }
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const fork = () => deps.orm.em.fork();
+
+  return {
+    async syncPerson(input: SyncPersonInput): Promise<SyncPersonResult> {
+      const em = fork();
+      try {
+        const result = await syncPersonToHikCentral(em, deps.hikcentral, deps.settings, input.ci);
+        if (input.runId !== undefined) await upsertOutcome(em, input.runId, result.ci, result.outcome, result.code, result.message);
+        return result;
+      } catch (e) {
+        if (input.runId !== undefined && (e instanceof PersonSyncError || (e instanceof HikCentralError && e.kind === 'permanent'))) {
+          const code = e instanceof HikCentralError ? e.code : e.kind;
+          await upsertOutcome(fork(), input.runId, input.ci, 'failed', code, e instanceof HikCentralError ? e.hcpMessage : e.message);
+        }
+        throw toFailure(e);
+      }
+    },
+
+    async recordPersonOutcome(input: { runId?: string; ci: string; outcome: PersonOutcome; code: string; message: string }): Promise<void> {
+      const em = fork();
+      if (input.runId !== undefined) await upsertOutcome(em, input.runId, input.ci, input.outcome, input.code, input.message);
+      await em.getConnection().execute(
+        `update hikcentral_person_state s set last_result = ?, last_code = ?, last_message = ?, updated_at = now()
+           from person p where p.id = s.person_id and p.ci = ?`,
+        [input.outcome, input.code, input.message, input.ci],
+      );
+    },
+
+    async careerExists(career: string): Promise<boolean> {
+      return (await fork().count(Career, { name: career })) > 0;
+    },
+
+    async countPeople(source: PeopleSource): Promise<number> {
+      return countPeople(fork(), source);
+    },
+
+    async peoplePage(input: { source: PeopleSource; afterCi: string | null; limit: number }): Promise<PersonRef[]> {
+      return peoplePage(fork(), input.source, input.afterCi, input.limit);
+    },
+
+    /** Idempotent on the first run id, so a retried call or a continued run finds the same row. */
+    async openSyncRun(input: {
+      workflowId: string;
+      firstRunId: string;
+      kind: string;
+      career: string | null;
+      params: Record<string, unknown>;
+      total: number;
+    }): Promise<string> {
+      const em = fork();
+      const existing = await em.findOne(SyncRun, { firstRunId: input.firstRunId });
+      if (existing !== null) return existing.id;
+      const run = new SyncRun(input);
+      run.total = input.total;
+      await em.persistAndFlush(run);
+      return run.id;
+    },
+
+    async updateSyncRun(input: {
+      runId: string;
+      total: number;
+      processed: number;
+      counts: SyncRunCounters;
+      state: string;
+      lastError: string | null;
+      finished: boolean;
+    }): Promise<void> {
+      const em = fork();
+      const run = await em.findOneOrFail(SyncRun, { id: input.runId });
+      run.total = input.total;
+      run.processed = input.processed;
+      run.counters = { ...input.counts };
+      run.state = input.state;
+      run.lastError = input.lastError;
+      if (input.finished) run.finishedAt = new Date();
+      await em.flush();
+    },
+
+    /** Seed 001 / reference §1.5: pushes pending permission changes to the devices, once per bulk run. */
+    async applyHikCentralChanges(): Promise<boolean> {
+      if (deps.settings.privilegeGroupIds.length === 0) return false;
+      try {
+        await deps.hikcentral.reapplyAuth();
+        return true;
+      } catch (e) {
+        throw toFailure(e);
+      }
+    },
+  };
+}
+
+async function upsertOutcome(
+  em: ReturnType<MikroORM['em']['fork']>,
+  runId: string,
+  ci: string,
+  outcome: PersonOutcome,
+  code: string,
+  message: string,
+): Promise<void> {
+  const run = em.getReference(SyncRun, runId);
+  const existing = await em.findOne(SyncOutcome, { run, ci });
+  if (existing !== null) {
+    existing.outcome = outcome;
+    existing.code = code;
+    existing.message = message;
+  } else {
+    em.persist(new SyncOutcome({ run: em.getReference(SyncRun, runId) as never, ci, outcome, code, message }));
+  }
+  try {
+    await em.flush();
+  } catch (e) {
+    log.warn('could not record outcome', { ci, error: (e as Error).message });
+    throw e;
+  }
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { BulkSyncFailure };

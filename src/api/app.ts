@@ -1,0 +1,30 @@
+import express, { type Express } from 'express';
+import pinoHttp from 'pino-http';
+import type { ApiDeps } from './deps';
+import { requireBearer } from './auth';
+import { errorHandler, notFoundRoute } from './error-handler';
+import { personsRouter } from './routes/persons/router';
+import { syncsRouter } from './routes/syncs/router';
+import { biometricoRouter } from './routes/biometrico/router';
+import { healthRouter } from './routes/health/router';
+import { openApiDocument } from './openapi';
+
+/** The HTTP API: starts, signals and queries workflows; reads and writes people. `listen()` is the caller's. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/api/health' } }));
+  app.use(requireBearer(deps.token));
+  app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  app.use('/api/health', healthRouter(deps));
+  app.use('/api/persons', personsRouter(deps));
+  app.use('/api/syncs', syncsRouter(deps));
+  app.use('/biometrico', biometricoRouter(deps));
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

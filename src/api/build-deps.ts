@@ -1,0 +1,37 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { HikCentralClient } from '../targets/hikcentral/client';
+import type { ApiDeps } from './deps';
+
+export function buildApiDeps(p: {
+  config: Config;
+  orm: MikroORM;
+  temporal: Client;
+  hikcentral: HikCentralClient;
+  token: string;
+  logger: Logger;
+}): ApiDeps {
+  return {
+    orm: p.orm,
+    temporal: p.temporal,
+    taskQueue: p.config.temporal.taskQueue,
+    token: p.token,
+    logger: p.logger,
+    bodyLimit: p.config.api.bodyLimit,
+    photoLimit: p.config.api.photoLimit,
+    defaultPacingMs: p.config.sync.pacingMs,
+    busyPauseMs: p.config.sync.busyPauseMs,
+    checkHikCentral: async () => {
+      const v = await p.hikcentral.version();
+      return { ok: true, detail: `${v.produceName} ${v.softVersion}` };
+    },
+    readHikCentralPhoto: async (ci) => {
+      const person = await p.hikcentral.findPersonByCode(ci);
+      const picUri = person?.personPhoto?.picUri;
+      if (person === null || picUri === undefined || picUri === '') return null;
+      return p.hikcentral.fetchPersonPhoto(person.personId, picUri);
+    },
+  };
+}

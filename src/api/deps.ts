@@ -1,0 +1,21 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+
+export interface ApiDeps {
+  orm: MikroORM;
+  temporal: Client;
+  taskQueue: string;
+  token: string;
+  logger: Logger;
+  bodyLimit: string;
+  photoLimit: string;
+  defaultPacingMs: number;
+  busyPauseMs: number;
+  /** Probed by GET /api/health. */
+  checkHikCentral: () => Promise<{ ok: boolean; detail: string }>;
+  /** HikCentral's stored face of a person (bytes stay out of Temporal), or null. */
+  readHikCentralPhoto: (ci: string) => Promise<Buffer | null>;
+  /** How long the seed-compatible routes wait for a person's sync. */
+  personSyncTimeoutMs?: number;
+}

@@ -1,0 +1,38 @@
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { initOrm } from '../db/orm';
+import { createHikCentralClient } from '../targets/hikcentral/factory';
+import { createApp } from './app';
+import { buildApiDeps } from './build-deps';
+
+/** `npm run api`: the HTTP API against external services. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'gatesync-api');
+  const missing = [
+    ['DATABASE_URL', config.database.url],
+    ['TEMPORAL_ADDRESS', config.temporal.address],
+    ['HIKCENTRAL_URL', config.hikcentral.url],
+    ['GATESYNC_API_TOKEN', config.api.token],
+  ].filter(([, v]) => v === undefined);
+  if (missing.length > 0) throw new ConfigError(missing.map(([n]) => `${n}: required by the standalone API`));
+  const orm = await initOrm(config.database.url as string);
+  const connection = await Connection.connect({ address: config.temporal.address as string });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const hikcentral = createHikCentralClient(config.hikcentral, config.hikcentral.url as string);
+  const app = createApp(buildApiDeps({ config, orm, temporal, hikcentral, token: config.api.token as string, logger }));
+  const server = app.listen(config.api.port, config.api.host, () => logger.info({ port: config.api.port }, 'API listening'));
+  const stop = () => {
+    server.close(() => {
+      void Promise.all([connection.close(), orm.close(), hikcentral.close()]).then(() => process.exit(0));
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

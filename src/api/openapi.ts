@@ -1,0 +1,51 @@
+import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { ciParams, createPersonBody, listPersonsQuery } from './routes/persons/schemas';
+import { listSyncsQuery, outcomesQuery, startCareerSyncBody, startCareerSyncParams, workflowIdParams } from './routes/syncs/schemas';
+
+let cached: ReturnType<OpenApiGeneratorV3['generateDocument']> | undefined;
+
+/** The OpenAPI entry of every route, generated from the same zod schemas that validate requests (STYLE §12). */
+export function openApiDocument(): ReturnType<OpenApiGeneratorV3['generateDocument']> {
+  if (cached !== undefined) return cached;
+  const registry = new OpenAPIRegistry();
+  const bearer = registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  const security = [{ [bearer.name]: [] }];
+  const json = (description: string) => ({ description, content: { 'application/json': { schema: z.object({}).passthrough() } } });
+  const error = { description: 'error with a reason', content: { 'application/json': { schema: z.object({ error: z.string() }) } } };
+
+  registry.registerPath({ method: 'post', path: '/api/persons', security, request: { body: { content: { 'application/json': { schema: createPersonBody } } } }, responses: { 201: json('the person'), 400: error, 409: error } });
+  registry.registerPath({ method: 'get', path: '/api/persons', security, request: { query: listPersonsQuery }, responses: { 200: json('a page of people') } });
+  registry.registerPath({ method: 'get', path: '/api/persons/{ci}', security, request: { params: ciParams }, responses: { 200: json('the person'), 404: error } });
+  registry.registerPath({
+    method: 'put',
+    path: '/api/persons/{ci}/photo',
+    security,
+    request: { params: ciParams, body: { content: { 'image/jpeg': { schema: z.string() }, 'image/png': { schema: z.string() } } } },
+    responses: { 200: json('the person with the new photo version'), 400: error, 404: error, 413: error },
+  });
+  registry.registerPath({ method: 'post', path: '/api/persons/{ci}/sync', security, request: { params: ciParams }, responses: { 200: json('the classified outcome'), 404: error, 504: error } });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/syncs/careers/{career}',
+    security,
+    request: { params: startCareerSyncParams, body: { content: { 'application/json': { schema: startCareerSyncBody } } } },
+    responses: { 202: json('{ workflowId, runId }'), 404: error, 409: error },
+  });
+  registry.registerPath({ method: 'get', path: '/api/syncs', security, request: { query: listSyncsQuery }, responses: { 200: json('sync runs') } });
+  registry.registerPath({ method: 'get', path: '/api/syncs/{workflowId}', security, request: { params: workflowIdParams }, responses: { 200: json('progress'), 404: error } });
+  for (const s of ['pause', 'resume', 'cancel', 'retry-failed'] as const) {
+    registry.registerPath({ method: 'post', path: `/api/syncs/{workflowId}/${s}`, security, request: { params: workflowIdParams }, responses: { 202: json('accepted'), 404: error, 409: error } });
+  }
+  registry.registerPath({ method: 'get', path: '/api/syncs/{workflowId}/outcomes', security, request: { params: workflowIdParams, query: outcomesQuery }, responses: { 200: json('per-person outcomes') } });
+  registry.registerPath({ method: 'get', path: '/api/health', security, responses: { 200: json('healthy'), 503: json('degraded') } });
+  registry.registerPath({ method: 'post', path: '/biometrico/sync-hikdoc/{ci}', security, request: { params: ciParams }, responses: { 200: json('{ code, msg, data } — seed 000') } });
+  registry.registerPath({ method: 'get', path: '/biometrico/get-pending-sync-est', security, request: { query: z.object({ carrera_name: z.string() }) }, responses: { 200: json('{ pendientes } — seed 000') } });
+  registry.registerPath({ method: 'get', path: '/biometrico/getperson-est/{ci}', security, request: { params: ciParams }, responses: { 200: json('{ registrado } — seed 000') } });
+
+  cached = new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: '3.0.3',
+    info: { title: 'gatesync', version: '0.1.0', description: 'People and face photos onto door hardware.' },
+  });
+  return cached;
+}

@@ -1,0 +1,85 @@
+import express, { Router } from 'express';
+import type { ApiDeps } from '../../deps';
+import { parsed, validate } from '../../validate';
+import { sendPhoto } from '../../send-photo';
+import { badRequest, conflict, notFound } from '../../http-errors';
+import { Person } from '../../../db/entities';
+import {
+  DuplicatePersonError,
+  createPerson,
+  currentPhotoBytes,
+  listPersonViews,
+  personView,
+  setPersonPhoto,
+} from '../../../db/repositories/person-repository';
+import { PhotoInputError, inspectPhoto } from '../../../photos/photo-intake';
+import { runPersonSync } from '../syncs/person-sync-runner';
+import { ciParams, createPersonBody, listPersonsQuery, type CreatePersonBody } from './schemas';
+
+export function personsRouter(deps: ApiDeps): Router {
+  const r = Router();
+  const em = () => deps.orm.em.fork();
+
+  r.post('/', validate({ body: createPersonBody }), async (_req, res) => {
+    const { body } = parsed<CreatePersonBody>(res);
+    const fork = em();
+    try {
+      await createPerson(fork, body);
+    } catch (e) {
+      if (e instanceof DuplicatePersonError) throw conflict(e.message);
+      throw e;
+    }
+    res.status(201).json(await personView(fork, body.ci));
+  });
+
+  r.get('/', validate({ query: listPersonsQuery }), async (_req, res) => {
+    const { query } = parsed<unknown, unknown, { career?: string; pending?: boolean; limit: number; offset: number }>(res);
+    res.json(await listPersonViews(em(), query));
+  });
+
+  r.get('/:ci', validate({ params: ciParams }), async (_req, res) => {
+    const { params } = parsed<unknown, { ci: string }>(res);
+    const view = await personView(em(), params.ci);
+    if (view === null) throw notFound(`person ${params.ci}`);
+    res.json(view);
+  });
+
+  r.put(
+    '/:ci/photo',
+    express.raw({ type: ['image/jpeg', 'image/png'], limit: deps.photoLimit }),
+    validate({ params: ciParams }),
+    async (req, res) => {
+      const { params } = parsed<unknown, { ci: string }>(res);
+      if (!Buffer.isBuffer(req.body)) throw badRequest('send the photo as the raw body with Content-Type image/jpeg or image/png');
+      const fork = em();
+      const person = await fork.findOne(Person, { ci: params.ci });
+      if (person === null) throw notFound(`person ${params.ci}`);
+      let inspected;
+      try {
+        inspected = await inspectPhoto(req.body);
+      } catch (e) {
+        if (e instanceof PhotoInputError) throw badRequest(e.message, { reason: e.reason });
+        throw e;
+      }
+      const declared = req.headers['content-type']?.includes('png') ? 'png' : 'jpeg';
+      if (declared !== inspected.format) throw badRequest(`Content-Type says ${declared} but the bytes are ${inspected.format}`, { reason: 'contentTypeMismatch' });
+      await setPersonPhoto(fork, person, inspected);
+      res.status(200).json(await personView(fork, params.ci));
+    },
+  );
+
+  r.get('/:ci/photo', validate({ params: ciParams }), async (_req, res) => {
+    const { params } = parsed<unknown, { ci: string }>(res);
+    const photo = await currentPhotoBytes(em(), params.ci);
+    if (photo === null) throw notFound(`photo of ${params.ci}`);
+    sendPhoto(res, photo);
+  });
+
+  r.post('/:ci/sync', validate({ params: ciParams }), async (_req, res) => {
+    const { params } = parsed<unknown, { ci: string }>(res);
+    if ((await em().count(Person, { ci: params.ci })) === 0) throw notFound(`person ${params.ci}`);
+    res.json(await runPersonSync(deps, params.ci));
+  });
+
+  return r;
+}

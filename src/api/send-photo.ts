@@ -1,0 +1,5 @@
+import type { Response } from 'express';
+
+export function sendPhoto(res: Response, photo: { data: Buffer; format: string }): void {
+  res.type(photo.format === 'png' ? 'image/png' : 'image/jpeg').send(photo.data);
+}

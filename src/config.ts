@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Everything else receives a Config (STYLE §11).
+ * A bad value stops start-up with a message naming the variable.
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = (dflt: number) => z.coerce.number().int().min(0).max(65535).default(dflt);
+
+const durationMs = (dflt: number) => z.coerce.number().int().min(0).default(dflt);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  GATESYNC_DATA_DIR: z.string().default('.data'),
+
+  DATABASE_URL: optionalString.pipe(z.string().url().optional()),
+  EMBEDDED_PG_PORT: port(54329),
+
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('gatesync-hikcentral'),
+  TEMPORAL_DEV_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_UI_URL: optionalString,
+  TEMPORAL_CLI_PATH: optionalString,
+
+  API_PORT: port(3000),
+  API_HOST: z.string().default('127.0.0.1'),
+  API_BODY_LIMIT: z.string().default('100kb'),
+  API_PHOTO_LIMIT: z.string().default('10mb'),
+  GATESYNC_API_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+
+  HIKCENTRAL_URL: optionalString.pipe(z.string().url().optional()),
+  HIKCENTRAL_APP_KEY: optionalString,
+  HIKCENTRAL_APP_SECRET: optionalString,
+  HIKCENTRAL_ORG_INDEX_CODE: optionalString,
+  HIKCENTRAL_CA_FILE: optionalString,
+  HIKCENTRAL_INSECURE_TLS: bool,
+  HIKCENTRAL_TIMEOUT_MS: durationMs(10_000),
+  HIKCENTRAL_PHOTO_REJECTED_CODES: optionalString,
+  HIKCENTRAL_PRIVILEGE_GROUP_IDS: optionalString,
+  HIKCENTRAL_VALIDITY_DAYS: z.coerce.number().int().min(1).max(36500).default(365 * 5),
+  HIKCENTRAL_SIM_PORT: port(9016),
+
+  SYNC_PACING_MS: durationMs(300),
+  SYNC_BUSY_PAUSE_MS: durationMs(5 * 60_000),
+});
+
+export interface HikCentralConfig {
+  /** undefined → the embedded simulator is started by `npm start`. */
+  url?: string;
+  appKey: string;
+  appSecret: string;
+  orgIndexCode: string;
+  caFile?: string;
+  insecureTls: boolean;
+  timeoutMs: number;
+  photoRejectedCodes?: string[];
+  privilegeGroupIds: string[];
+  validityDays: number;
+  simPort: number;
+}
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  logLevel: string;
+  dataDir: string;
+  database: { url?: string; embeddedPort: number };
+  temporal: {
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    devPort: number;
+    uiPort: number;
+    uiUrl?: string;
+    cliPath?: string;
+  };
+  api: { host: string; port: number; bodyLimit: string; photoLimit: string; token?: string };
+  hikcentral: HikCentralConfig;
+  sync: { pacingMs: number; busyPauseMs: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DEV_APP_KEY = 'gatesync-dev-key';
+const DEV_APP_SECRET = 'gatesync-dev-secret-not-for-production';
+
+const csv = (v: string | undefined): string[] =>
+  v === undefined
+    ? []
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const issues: string[] = [];
+  if (e.HIKCENTRAL_URL !== undefined) {
+    // Against a real HikCentral the credentials and org must come from the operator.
+    for (const name of ['HIKCENTRAL_APP_KEY', 'HIKCENTRAL_APP_SECRET', 'HIKCENTRAL_ORG_INDEX_CODE'] as const) {
+      if (e[name] === undefined) issues.push(`${name}: required when HIKCENTRAL_URL is set`);
+    }
+    if (e.HIKCENTRAL_URL.startsWith('https:') && e.HIKCENTRAL_CA_FILE === undefined && !e.HIKCENTRAL_INSECURE_TLS) {
+      issues.push(
+        'HIKCENTRAL_CA_FILE: an https HIKCENTRAL_URL needs a CA file, or HIKCENTRAL_INSECURE_TLS=true for a self-signed certificate',
+      );
+    }
+  }
+  if (e.NODE_ENV === 'production' && e.GATESYNC_API_TOKEN === undefined) {
+    issues.push('GATESYNC_API_TOKEN: required in production');
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const rejected = csv(e.HIKCENTRAL_PHOTO_REJECTED_CODES);
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.GATESYNC_DATA_DIR,
+    database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      devPort: e.TEMPORAL_DEV_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      uiUrl: e.TEMPORAL_UI_URL,
+      cliPath: e.TEMPORAL_CLI_PATH,
+    },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      bodyLimit: e.API_BODY_LIMIT,
+      photoLimit: e.API_PHOTO_LIMIT,
+      token: e.GATESYNC_API_TOKEN,
+    },
+    hikcentral: {
+      url: e.HIKCENTRAL_URL,
+      appKey: e.HIKCENTRAL_APP_KEY ?? DEV_APP_KEY,
+      appSecret: e.HIKCENTRAL_APP_SECRET ?? DEV_APP_SECRET,
+      orgIndexCode: e.HIKCENTRAL_ORG_INDEX_CODE ?? '2',
+      caFile: e.HIKCENTRAL_CA_FILE,
+      insecureTls: e.HIKCENTRAL_INSECURE_TLS,
+      timeoutMs: e.HIKCENTRAL_TIMEOUT_MS,
+      photoRejectedCodes: rejected.length > 0 ? rejected : undefined,
+      privilegeGroupIds: csv(e.HIKCENTRAL_PRIVILEGE_GROUP_IDS),
+      validityDays: e.HIKCENTRAL_VALIDITY_DAYS,
+      simPort: e.HIKCENTRAL_SIM_PORT,
+    },
+    sync: { pacingMs: e.SYNC_PACING_MS, busyPauseMs: e.SYNC_BUSY_PAUSE_MS },
+  };
+}
+
+/** What one person's HikCentral sync needs from the configuration. */
+export function hikCentralSyncSettings(config: Config): { orgIndexCode: string; validityDays: number; privilegeGroupIds: string[] } {
+  return {
+    orgIndexCode: config.hikcentral.orgIndexCode,
+    validityDays: config.hikcentral.validityDays,
+    privilegeGroupIds: config.hikcentral.privilegeGroupIds,
+  };
+}

@@ -1,0 +1,17 @@
+export { BaseEntity } from './base.entity';
+export { Career } from './career.entity';
+export { Person, PERSON_KINDS, type PersonKind } from './person.entity';
+export { Photo } from './photo.entity';
+export { HikCentralPersonState, SYNC_OUTCOMES, type SyncOutcomeKind } from './hikcentral-person-state.entity';
+export { SyncRun, type SyncRunCounters } from './sync-run.entity';
+export { SyncOutcome } from './sync-outcome.entity';
+
+import { BaseEntity } from './base.entity';
+import { Career } from './career.entity';
+import { Person } from './person.entity';
+import { Photo } from './photo.entity';
+import { HikCentralPersonState } from './hikcentral-person-state.entity';
+import { SyncRun } from './sync-run.entity';
+import { SyncOutcome } from './sync-outcome.entity';
+
+export const ALL_ENTITIES = [BaseEntity, Career, Person, Photo, HikCentralPersonState, SyncRun, SyncOutcome];

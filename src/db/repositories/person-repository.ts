@@ -1,0 +1,152 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Career, HikCentralPersonState, Person, Photo, type PersonKind } from '../entities';
+import type { InspectedPhoto } from '../../photos/photo-intake';
+
+export interface NewPerson {
+  ci: string;
+  givenName: string;
+  familyName: string;
+  secondFamilyName?: string | null;
+  career: string;
+  kind: PersonKind;
+  active?: boolean;
+}
+
+export interface PersonView {
+  ci: string;
+  givenName: string;
+  familyName: string;
+  secondFamilyName: string | null;
+  career: string;
+  kind: PersonKind;
+  active: boolean;
+  photo: { version: string; format: string; width: number; height: number; byteSize: number } | null;
+  hikcentral: {
+    registered: boolean;
+    personId: string | null;
+    syncedPhotoVersion: string | null;
+    pending: boolean;
+    lastResult: string | null;
+    lastCode: string | null;
+    lastMessage: string | null;
+    syncedAt: string | null;
+  };
+}
+
+export class DuplicatePersonError extends Error {
+  constructor(readonly ci: string) {
+    super(`a person with ci ${ci} already exists`);
+    this.name = 'DuplicatePersonError';
+  }
+}
+
+export async function findOrCreateCareer(em: EntityManager, name: string): Promise<Career> {
+  const existing = await em.findOne(Career, { name });
+  if (existing !== null) return existing;
+  await em.getConnection().execute('insert into career (id, created_at, updated_at, name) values (gen_random_uuid(), now(), now(), ?) on conflict (name) do nothing', [name]);
+  return em.findOneOrFail(Career, { name });
+}
+
+export async function createPerson(em: EntityManager, input: NewPerson): Promise<Person> {
+  if ((await em.count(Person, { ci: input.ci })) > 0) throw new DuplicatePersonError(input.ci);
+  const career = await findOrCreateCareer(em, input.career);
+  const person = new Person({ ...input, career: em.getReference(Career, career.id, { wrapped: true }) });
+  if (input.active !== undefined) person.active = input.active;
+  await em.persistAndFlush(person);
+  return person;
+}
+
+/** Stores the photo (once per content hash) and makes it the person's current version. */
+export async function setPersonPhoto(em: EntityManager, person: Person, photo: InspectedPhoto): Promise<Photo> {
+  let stored = await em.findOne(Photo, { person, version: photo.version });
+  if (stored === null) {
+    stored = new Photo({ person: em.getReference(Person, person.id, { wrapped: true }), ...photo });
+    em.persist(stored);
+  }
+  person.photoVersion = photo.version;
+  await em.flush();
+  return stored;
+}
+
+export async function currentPhotoBytes(em: EntityManager, ci: string): Promise<{ data: Buffer; format: string } | null> {
+  const rows = await em
+    .getConnection()
+    .execute<{ data: Buffer; format: string }[]>(
+      'select ph.data, ph.format from person p join photo ph on ph.person_id = p.id and ph.version = p.photo_version where p.ci = ?',
+      [ci],
+    );
+  const r = rows[0];
+  return r === undefined ? null : { data: r.data, format: r.format };
+}
+
+export async function personView(em: EntityManager, ci: string): Promise<PersonView | null> {
+  const person = await em.findOne(Person, { ci }, { populate: ['career'] });
+  if (person === null) return null;
+  return (await viewsOf(em, [person]))[0] ?? null;
+}
+
+export async function listPersonViews(
+  em: EntityManager,
+  q: { career?: string; pending?: boolean; limit: number; offset: number },
+): Promise<{ total: number; items: PersonView[] }> {
+  const where: Record<string, unknown> = {};
+  if (q.career !== undefined) where.career = { name: q.career };
+  if (q.pending === true) {
+    const ids = await pendingPersonIds(em, q.career);
+    where.id = { $in: ids };
+  }
+  const [people, total] = await em.findAndCount(Person, where, {
+    populate: ['career'],
+    orderBy: { ci: 'asc' },
+    limit: q.limit,
+    offset: q.offset,
+  });
+  return { total, items: await viewsOf(em, people) };
+}
+
+async function pendingPersonIds(em: EntityManager, career?: string): Promise<string[]> {
+  const rows = await em.getConnection().execute<{ id: string }[]>(
+    `select p.id from person p join career c on c.id = p.career_id
+       left join hikcentral_person_state s on s.person_id = p.id
+      where p.active and p.photo_version is not null and (?::text is null or c.name = ?)
+        and (s.id is null or s.hik_person_id is null or s.synced_photo_version is distinct from p.photo_version)`,
+    [career ?? null, career ?? null],
+  );
+  return rows.map((r) => r.id);
+}
+
+async function viewsOf(em: EntityManager, people: Person[]): Promise<PersonView[]> {
+  if (people.length === 0) return [];
+  const states = await em.find(HikCentralPersonState, { person: { $in: people.map((p) => p.id) } });
+  const photos = await em.find(
+    Photo,
+    { person: { $in: people.map((p) => p.id) } },
+    { fields: ['person', 'version', 'format', 'width', 'height', 'byteSize'] },
+  );
+  const stateBy = new Map(states.map((s) => [s.person.id, s]));
+  return people.map((p) => {
+    const s = stateBy.get(p.id);
+    const ph = photos.find((x) => x.person.id === p.id && x.version === p.photoVersion);
+    const registered = s?.hikPersonId !== null && s?.hikPersonId !== undefined;
+    return {
+      ci: p.ci,
+      givenName: p.givenName,
+      familyName: p.familyName,
+      secondFamilyName: p.secondFamilyName ?? null,
+      career: p.career.getEntity().name,
+      kind: p.kind,
+      active: p.active,
+      photo: ph ? { version: ph.version, format: ph.format, width: ph.width, height: ph.height, byteSize: ph.byteSize } : null,
+      hikcentral: {
+        registered,
+        personId: s?.hikPersonId ?? null,
+        syncedPhotoVersion: s?.syncedPhotoVersion ?? null,
+        pending: p.active && p.photoVersion !== null && p.photoVersion !== undefined && (!registered || s?.syncedPhotoVersion !== p.photoVersion),
+        lastResult: s?.lastResult ?? null,
+        lastCode: s?.lastCode ?? null,
+        lastMessage: s?.lastMessage ?? null,
+        syncedAt: s?.syncedAt?.toISOString() ?? null,
+      },
+    };
+  });
+}

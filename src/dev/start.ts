@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { ConfigError, hikCentralSyncSettings, loadConfig, type Config } from '../config';
+import { createLogger } from '../logger';
+import { initOrm, migrateUp } from '../db/orm';
+import { createHikCentralClient } from '../targets/hikcentral/factory';
+import { startHikCentralSimulator } from '../targets/hikcentral/simulator';
+import { createHikCentralWorker } from '../workers/worker';
+import { createApp } from '../api/app';
+import { buildApiDeps } from '../api/build-deps';
+import { resolveTemporalBinary } from './temporal-binary';
+import { startDatabase } from './database';
+import { startTemporalDevServer } from './temporal-dev-server';
+import { seedDemoData } from './demo-data';
+
+/**
+ * `npm start`: everything on embedded defaults — PostgreSQL, the Temporal dev server with its Web
+ * UI, the HikCentral simulator (unless HIKCENTRAL_URL is set), the worker and the API, with demo
+ * data. Each piece is replaced by an external one when its variable is set. Ctrl-C stops it all.
+ */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const logger = createLogger(config.logLevel);
+  mkdirSync(config.dataDir, { recursive: true });
+  const stops: Array<[string, () => Promise<void>]> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const [name, stop] of stops.reverse()) {
+      try {
+        await stop();
+      } catch (e) {
+        logger.warn({ err: e }, `stopping ${name} failed`);
+      }
+    }
+  };
+  let stopping = false;
+  const onSignal = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${sig}: stopping gatesync…`);
+    void stopAll().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  try {
+    const db = await startDatabase(config, (l) => logger.debug({ component: 'postgres' }, l));
+    stops.push(['postgres', db.stop]);
+    const orm = await initOrm(db.url);
+    stops.push(['orm', () => orm.close()]);
+    const applied = await migrateUp(orm);
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+
+    let temporalAddress = config.temporal.address;
+    let uiUrl = config.temporal.uiUrl ?? null;
+    if (temporalAddress === undefined) {
+      const binary = resolveTemporalBinary({ env: process.env });
+      if (binary.path === undefined) throw new Error(`no Temporal CLI binary (tried: ${binary.tried.join('; ')})`);
+      const server = await startTemporalDevServer({
+        binary: binary.path,
+        port: config.temporal.devPort,
+        uiPort: config.temporal.uiPort,
+        dbFile: join(config.dataDir, 'temporal.sqlite'),
+        namespace: config.temporal.namespace,
+        log: (l) => logger.debug({ component: 'temporal' }, l),
+      });
+      stops.push(['temporal', server.stop]);
+      temporalAddress = server.address;
+      uiUrl = server.uiUrl;
+    }
+
+    let hikUrl = config.hikcentral.url;
+    if (hikUrl === undefined) {
+      const sim = await startHikCentralSimulator({
+        port: config.hikcentral.simPort,
+        appKey: config.hikcentral.appKey,
+        appSecret: config.hikcentral.appSecret,
+        stateFile: join(config.dataDir, 'hikcentral-sim.json'),
+        orgs: [
+          { orgIndexCode: '1', orgName: 'Universidad', parentOrgIndexCode: '0' },
+          { orgIndexCode: '2', orgName: 'Estudiantes', parentOrgIndexCode: '1' },
+        ],
+      });
+      stops.push(['hikcentral simulator', sim.close]);
+      hikUrl = sim.url;
+    }
+    const hikcentral = createHikCentralClient(config.hikcentral, hikUrl);
+    stops.push(['hikcentral client', () => hikcentral.close()]);
+
+    const seeded = await seedDemoData(orm);
+    if (seeded.created > 0) logger.info(seeded, 'demo data seeded');
+
+    Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+    const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+    stops.push(['worker connection', () => nativeConnection.close()]);
+    const worker = await createHikCentralWorker({
+      connection: nativeConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      deps: {
+        orm,
+        hikcentral,
+        settings: hikCentralSyncSettings(config),
+      },
+    });
+    const workerRun = worker.run();
+    stops.push([
+      'worker',
+      async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await workerRun;
+      },
+    ]);
+
+    const connection = await Connection.connect({ address: temporalAddress });
+    stops.push(['client connection', () => connection.close()]);
+    const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    const token = config.api.token ?? persistentDevToken(config.dataDir);
+    const app = createApp(buildApiDeps({ config, orm, temporal, hikcentral, token, logger }));
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(config.api.port, config.api.host, () => resolve(s));
+    });
+    stops.push(['api', () => new Promise<void>((r) => server.close(() => r()))]);
+
+    const apiUrl = `http://${config.api.host}:${config.api.port}`;
+    process.stdout.write(
+      [
+        '',
+        'gatesync is running',
+        `  API            ${apiUrl}   (OpenAPI: ${apiUrl}/api/openapi.json)`,
+        `  Temporal UI    ${uiUrl ?? '(external Temporal; set TEMPORAL_UI_URL to print it)'}`,
+        `  Temporal       ${temporalAddress}  namespace ${config.temporal.namespace}`,
+        `  HikCentral     ${hikUrl}${config.hikcentral.url === undefined ? '  (simulator)' : ''}`,
+        `  Admin token    ${token}`,
+        '',
+        `  try: curl -H "Authorization: Bearer ${token}" -X POST "${apiUrl}/api/syncs/careers/Medicina"`,
+        'Ctrl-C stops everything.',
+        '',
+      ].join('\n'),
+    );
+  } catch (e) {
+    logger.error({ err: e }, 'start-up failed');
+    await stopAll();
+    process.exit(1);
+  }
+}
+
+/** A generated admin token, kept in the data dir so it stays the same across restarts. */
+function persistentDevToken(dataDir: string): string {
+  const file = join(dataDir, 'admin-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+void main();

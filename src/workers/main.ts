@@ -1,0 +1,42 @@
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, hikCentralSyncSettings, loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { initOrm } from '../db/orm';
+import { createHikCentralClient } from '../targets/hikcentral/factory';
+import { createHikCentralWorker } from './worker';
+
+/** `npm run worker`: the worker against external services (DATABASE_URL, TEMPORAL_ADDRESS, HIKCENTRAL_URL). */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'gatesync-worker');
+  const missing = [
+    ['DATABASE_URL', config.database.url],
+    ['TEMPORAL_ADDRESS', config.temporal.address],
+    ['HIKCENTRAL_URL', config.hikcentral.url],
+  ].filter(([, v]) => v === undefined);
+  if (missing.length > 0) throw new ConfigError(missing.map(([n]) => `${n}: required by the standalone worker (npm start embeds everything instead)`));
+  const orm = await initOrm(config.database.url as string);
+  const hikcentral = createHikCentralClient(config.hikcentral, config.hikcentral.url as string);
+  const connection = await NativeConnection.connect({ address: config.temporal.address as string });
+  const worker = await createHikCentralWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps: {
+      orm,
+      hikcentral,
+      settings: hikCentralSyncSettings(config),
+    },
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+  // Worker.run() installs SIGINT/SIGTERM handlers that drain in-flight tasks before resolving.
+  await worker.run();
+  await connection.close();
+  await hikcentral.close();
+  await orm.close();
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { FailureType } from './contracts';
+
+/** Named activity profiles (STYLE §2): one proxy per kind of work. */
+
+/** A call to HikCentral on behalf of one admin request: transient answers (busy included) retried with backoff. */
+export const targetCall = proxyActivities<Pick<Activities, 'syncPerson' | 'applyHikCentralChanges'>>({
+  startToCloseTimeout: '60s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '60s',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: [FailureType.PhotoRejected, FailureType.TargetPermanent, FailureType.PersonNotFound, FailureType.NoPhoto],
+  },
+});
+
+/**
+ * A call to HikCentral inside a bulk run: overload (TargetBusy) is not retried here — the workflow
+ * pauses the whole run instead — and other transient answers get a few quick attempts.
+ */
+export const bulkTargetCall = proxyActivities<Pick<Activities, 'syncPerson'>>({
+  startToCloseTimeout: '60s',
+  retry: {
+    initialInterval: '500ms',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [
+      FailureType.TargetBusy,
+      FailureType.PhotoRejected,
+      FailureType.TargetPermanent,
+      FailureType.PersonNotFound,
+      FailureType.NoPhoto,
+    ],
+  },
+});
+
+export const dbWork = proxyActivities<
+  Pick<Activities, 'recordPersonOutcome' | 'careerExists' | 'countPeople' | 'peoplePage' | 'openSyncRun' | 'updateSyncRun'>
+>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});

@@ -1,0 +1,149 @@
+/**
+ * Every message definition, input/result/progress type, task queue and workflow id of gatesync's
+ * HikCentral processes. The API and tests import from here, never from workflow bodies (STYLE §5).
+ * Deterministic: only @temporalio/workflow and types.
+ */
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+export const HIKCENTRAL_TASK_QUEUE = 'gatesync-hikcentral';
+
+/** Failure types raised by activities; workflows branch on them (STYLE §8). */
+export const FailureType = {
+  /** HikCentral refused the face picture; retrying the same photo cannot help. */
+  PhotoRejected: 'PhotoRejected',
+  /** Overloaded: 429, busy codes. The bulk run pauses itself instead of hammering. */
+  TargetBusy: 'TargetBusy',
+  /** 5xx, timeouts, resets: worth retrying with backoff. */
+  TargetTransient: 'TargetTransient',
+  /** Bad signature, no permission, bad parameters: a person or a configuration to fix. */
+  TargetPermanent: 'TargetPermanent',
+  /** The person (or their photo) is not in gatesync's database. */
+  PersonNotFound: 'PersonNotFound',
+  NoPhoto: 'NoPhoto',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+export const SearchAttributes = {
+  career: defineSearchAttributeKey('GatesyncCareer', 'KEYWORD'),
+  state: defineSearchAttributeKey('GatesyncState', 'KEYWORD'),
+  kind: defineSearchAttributeKey('GatesyncKind', 'KEYWORD'),
+} as const;
+export const SEARCH_ATTRIBUTE_KEYS = Object.values(SearchAttributes);
+
+// ---------------------------------------------------------------- one person
+
+export type PersonOutcome = 'synced' | 'alreadyRegistered' | 'photoRejected' | 'failed';
+
+export interface SyncPersonInput {
+  ci: string;
+  /** The sync-run row id when called from a bulk run, so the outcome is recorded against it. */
+  runId?: string;
+}
+
+export interface SyncPersonResult {
+  ci: string;
+  outcome: PersonOutcome;
+  /** What was done on HikCentral: added, updated details/face, nothing. */
+  action: 'added' | 'updated' | 'faceUpdated' | 'none' | 'rejected' | 'error';
+  hikPersonId?: string;
+  /** HikCentral's code ("0", "131", …) or gatesync's failure type. */
+  code: string;
+  message: string;
+}
+
+export const syncPersonWorkflowId = (ci: string): string => `sync-person:${ci}`;
+
+// ---------------------------------------------------------------- bulk career sync
+
+export type BulkSyncState = 'running' | 'paused' | 'pausedOnBusy' | 'cancelling' | 'completed' | 'cancelled' | 'failed';
+
+export interface BulkSyncCounts {
+  synced: number;
+  alreadyRegistered: number;
+  photoRejected: number;
+  failed: number;
+}
+
+export interface BulkSyncFailure {
+  ci: string;
+  outcome: 'photoRejected' | 'failed';
+  code: string;
+  message: string;
+}
+
+export interface BulkCareerSyncInput {
+  career: string;
+  pacingMs?: number;
+  /** Backoff when HikCentral is overloaded (default 5 minutes). */
+  busyPauseMs?: number;
+  /** Consecutive transient failures that count as "overloaded". */
+  transientRunLimit?: number;
+  /** Re-run only the people who failed in this earlier sync-run (row id). */
+  retryOfRunId?: string;
+  /** Continue as new after this many history events (the server's suggestion also counts). */
+  continueAsNewAfterEvents?: number;
+  /** People fetched per activity call. */
+  pageSize?: number;
+  /** Internal: carried through continue-as-new. */
+  carried?: BulkSyncCarried;
+}
+
+export interface BulkSyncCarried {
+  runId: string;
+  cursor: string | null;
+  total: number;
+  processed: number;
+  counts: BulkSyncCounts;
+  failures: BulkSyncFailure[];
+  failuresTruncated: number;
+  paused: boolean;
+  cancelRequested: boolean;
+  lastError: string | null;
+  continuedAsNew: number;
+  appliedPrivileges: boolean;
+}
+
+export interface BulkSyncProgress {
+  career: string;
+  total: number;
+  processed: number;
+  percent: number;
+  current: { ci: string; name: string } | null;
+  counts: BulkSyncCounts;
+  state: BulkSyncState;
+  pausedUntil: string | null;
+  lastError: string | null;
+  pacingMs: number;
+  continuedAsNew: number;
+  /** The sync-run row id (for outcomes and retry-failed). */
+  runId: string | null;
+}
+
+export interface BulkSyncResult {
+  career: string;
+  runId: string;
+  state: 'completed' | 'cancelled';
+  total: number;
+  processed: number;
+  counts: BulkSyncCounts;
+  /** Each failure with its reason; capped so the result stays small — the rest is in the database. */
+  failures: BulkSyncFailure[];
+  failuresTruncated: number;
+}
+
+/** Failures kept in workflow state/result; the full list is in sync_outcome. */
+export const MAX_FAILURES_IN_RESULT = 500;
+
+export const bulkCareerSyncWorkflowId = (career: string): string => `bulk-career-sync:${career}`;
+
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const cancelSignal = defineSignal('cancel');
+export const progressQuery = defineQuery<BulkSyncProgress>('progress');
+
+/** A page of people for a bulk run: small records, never photos. */
+export interface PersonRef {
+  ci: string;
+  name: string;
+}

@@ -1,0 +1,2 @@
+export { syncPerson } from './sync-person.workflow';
+export { bulkCareerSync } from './bulk-career-sync.workflow';

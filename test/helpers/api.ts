@@ -1,0 +1,65 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import pino from 'pino';
+import { createApp } from '../../src/api/app';
+import type { ApiDeps } from '../../src/api/deps';
+import type { Services } from './services';
+
+export const TEST_TOKEN = 'test-token-0123456789abcdef';
+
+export interface TestApi {
+  url: string;
+  request(method: string, path: string, opts?: { body?: unknown; raw?: Buffer | string; contentType?: string; token?: string | null }): Promise<{ status: number; json: any; headers: Headers; bytes: Buffer }>;
+  close(): Promise<void>;
+}
+
+/** The real Express app on a random port, wired to the test's real services. */
+export async function startApi(s: Services, taskQueue: string, overrides: Partial<ApiDeps> = {}): Promise<TestApi> {
+  const deps: ApiDeps = {
+    orm: s.orm,
+    temporal: s.temporal,
+    taskQueue,
+    token: TEST_TOKEN,
+    logger: pino({ level: 'silent' }),
+    bodyLimit: '10kb',
+    photoLimit: '5mb',
+    defaultPacingMs: 0,
+    busyPauseMs: 1000,
+    checkHikCentral: async () => {
+      const v = await s.hikcentral.version();
+      return { ok: true, detail: v.softVersion };
+    },
+    readHikCentralPhoto: async (ci) => {
+      const p = await s.hikcentral.findPersonByCode(ci);
+      const uri = p?.personPhoto?.picUri;
+      return p === null || uri === undefined || uri === '' ? null : s.hikcentral.fetchPersonPhoto(p.personId, uri);
+    },
+    ...overrides,
+  };
+  const app = createApp(deps);
+  const server: Server = await new Promise((resolve) => {
+    const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    async request(method, path, opts = {}) {
+      const headers: Record<string, string> = {};
+      if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? TEST_TOKEN}`;
+      let body: string | Buffer | undefined;
+      if (opts.raw !== undefined) {
+        body = opts.raw;
+        headers['content-type'] = opts.contentType ?? 'application/json';
+      } else if (opts.body !== undefined) {
+        body = JSON.stringify(opts.body);
+        headers['content-type'] = 'application/json';
+      }
+      const res = await fetch(url + path, { method, headers, body });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      let json: any = null;
+      if ((res.headers.get('content-type') ?? '').includes('json')) json = JSON.parse(bytes.toString('utf8'));
+      return { status: res.status, json, headers: res.headers, bytes };
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

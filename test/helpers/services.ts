@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client as PgClient } from 'pg';
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { initOrm } from '../../src/db/orm';
+import { HikCentralClient } from '../../src/targets/hikcentral/client';
+import { startHikCentralSimulator, type HikCentralSimulator } from '../../src/targets/hikcentral/simulator';
+import { createHikCentralWorker } from '../../src/workers/worker';
+import type { HikCentralSyncSettings } from '../../src/activities/hikcentral-person-sync';
+import { withDatabase } from './global-setup';
+
+export const TEST_APP_KEY = 'test-app-key';
+export const TEST_APP_SECRET = 'test-app-secret-0123456789';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // already installed in this process
+  }
+}
+
+export interface Services {
+  orm: MikroORM;
+  databaseUrl: string;
+  temporal: Client;
+  nativeConnection: NativeConnection;
+  simulator: HikCentralSimulator;
+  hikcentral: HikCentralClient;
+  settings: HikCentralSyncSettings;
+  workflowBundle: { code: string };
+  /** A new task queue per test (sdk-typescript tests' convention). */
+  taskQueue(): string;
+  startWorker(taskQueue: string): Promise<RunningWorker>;
+  close(): Promise<void>;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/** Real PostgreSQL (a fresh database from the migrated template), real Temporal, a real HTTP simulator. */
+export async function startServices(opts: { settings?: Partial<HikCentralSyncSettings> } = {}): Promise<Services> {
+  quietRuntime();
+  const adminUrl = inject('databaseAdminUrl');
+  const dbName = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const admin = new PgClient({ connectionString: withDatabase(adminUrl, 'postgres') });
+  await admin.connect();
+  await admin.query(`create database "${dbName}" template gatesync_template`);
+  await admin.end();
+  const databaseUrl = withDatabase(adminUrl, dbName);
+  const orm = await initOrm(databaseUrl);
+
+  const address = inject('temporalAddress');
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address });
+
+  const simulator = await startHikCentralSimulator({
+    appKey: TEST_APP_KEY,
+    appSecret: TEST_APP_SECRET,
+    orgs: [
+      { orgIndexCode: '1', orgName: 'Root', parentOrgIndexCode: '0' },
+      { orgIndexCode: '2', orgName: 'Students', parentOrgIndexCode: '1' },
+    ],
+  });
+  const hikcentral = new HikCentralClient({ baseUrl: simulator.url, appKey: TEST_APP_KEY, appSecret: TEST_APP_SECRET, timeoutMs: 3000 });
+  const settings: HikCentralSyncSettings = { orgIndexCode: '2', validityDays: 365, privilegeGroupIds: [], ...opts.settings };
+  const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+  const workers: RunningWorker[] = [];
+
+  return {
+    orm,
+    databaseUrl,
+    temporal,
+    nativeConnection,
+    simulator,
+    hikcentral,
+    settings,
+    workflowBundle,
+    taskQueue: () => `test-${randomUUID()}`,
+    async startWorker(taskQueue: string): Promise<RunningWorker> {
+      const worker = await createHikCentralWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        deps: { orm, hikcentral, settings },
+        workflowBundle,
+      });
+      const running = worker.run();
+      const handle: RunningWorker = {
+        worker,
+        async stop() {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await running;
+        },
+      };
+      workers.push(handle);
+      return handle;
+    },
+    async close() {
+      for (const w of workers) await w.stop().catch(() => undefined);
+      await hikcentral.close();
+      await simulator.close();
+      await connection.close();
+      await nativeConnection.close();
+      await orm.close(true);
+      const a = new PgClient({ connectionString: withDatabase(adminUrl, 'postgres') });
+      await a.connect();
+      await a.query(`drop database if exists "${dbName}" with (force)`);
+      await a.end();
+    },
+  };
+}
