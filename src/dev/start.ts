@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { ConfigError, hikCentralSyncSettings, loadConfig, type Config } from '../config';
 import { createLogger } from '../logger';
 import { initOrm, migrateUp } from '../db/orm';
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   const stopAll = async (): Promise<void> => {
     for (const [name, stop] of stops.reverse()) {
       try {
+        logger.info(`stopping ${name}`);
         await stop();
       } catch (e) {
         logger.warn({ err: e }, `stopping ${name} failed`);
@@ -102,7 +103,12 @@ async function main(): Promise<void> {
     const seeded = await seedDemoData(orm);
     if (seeded.created > 0) logger.info(seeded, 'demo data seeded');
 
-    Runtime.install({ telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+    // gatesync stops the worker itself on Ctrl-C, in order with everything else.
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      shutdownSignals: [],
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    });
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
     stops.push(['worker connection', () => nativeConnection.close()]);
     const worker = await createHikCentralWorker({

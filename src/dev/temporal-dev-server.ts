@@ -42,7 +42,10 @@ export async function startTemporalDevServer(opts: {
     'error',
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${SA_TYPE[k.type] ?? 'Keyword'}`]),
   ];
-  const child: ChildProcess = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C reaches gatesync, which stops the server last, in order.
+  const child: ChildProcess = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const forward = (b: Buffer) => b.toString().split('\n').filter(Boolean).forEach((l) => opts.log?.(l));
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
@@ -75,6 +78,7 @@ export async function startTemporalDevServer(opts: {
         const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.once('exit', () => {
           clearTimeout(t);
+          process.removeListener('exit', killOnExit);
           resolveStop();
         });
         child.kill('SIGTERM');
