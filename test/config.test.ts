@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config';
+
+/** The error loadConfig throws for `env`, or a failed expectation if it does not throw one. */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+const realHikCentral = {
+  HIKCENTRAL_URL: 'http://hcp.example.edu:9016',
+  HIKCENTRAL_APP_KEY: 'operator-key',
+  HIKCENTRAL_APP_SECRET: 'operator-secret',
+  HIKCENTRAL_ORG_INDEX_CODE: '7',
+};
+
+describe('loadConfig', () => {
+  it('given an empty environment, should use the development defaults (embedded services, simulator)', () => {
+    const c = loadConfig({});
+    expect(c.env).toBe('development');
+    expect(c.logLevel).toBe('info');
+    expect(c.dataDir).toBe('.data');
+    expect(c.database).toEqual({ url: undefined, embeddedPort: 54329 });
+    expect(c.temporal).toMatchObject({
+      address: undefined,
+      namespace: 'default',
+      taskQueue: 'gatesync-hikcentral',
+      devPort: 7233,
+      uiPort: 8233,
+    });
+    expect(c.api).toEqual({ host: '127.0.0.1', port: 3000, bodyLimit: '100kb', photoLimit: '10mb', token: undefined });
+    expect(c.hikcentral).toMatchObject({
+      url: undefined,
+      orgIndexCode: '2',
+      insecureTls: false,
+      timeoutMs: 10_000,
+      photoRejectedCodes: undefined,
+      privilegeGroupIds: [],
+      validityDays: 365 * 5,
+      simPort: 9016,
+    });
+    // Without HIKCENTRAL_URL the embedded simulator is used, with the development credentials.
+    expect(c.hikcentral.appKey.length).toBeGreaterThan(0);
+    expect(c.hikcentral.appSecret.length).toBeGreaterThan(0);
+    expect(c.sync).toEqual({ pacingMs: 300, busyPauseMs: 300_000 });
+  });
+
+  it('should read and convert the values it is given', () => {
+    const c = loadConfig({
+      NODE_ENV: 'test',
+      API_PORT: '8080',
+      DATABASE_URL: 'postgres://u:p@db:5432/gatesync',
+      SYNC_PACING_MS: '0',
+      HIKCENTRAL_VALIDITY_DAYS: '30',
+      ...realHikCentral,
+    });
+    expect(c.env).toBe('test');
+    expect(c.api.port).toBe(8080);
+    expect(c.database.url).toBe('postgres://u:p@db:5432/gatesync');
+    expect(c.sync.pacingMs).toBe(0);
+    expect(c.hikcentral).toMatchObject({
+      url: realHikCentral.HIKCENTRAL_URL,
+      appKey: 'operator-key',
+      appSecret: 'operator-secret',
+      orgIndexCode: '7',
+      validityDays: 30,
+    });
+  });
+
+  it('given a port that is not a number, should throw a ConfigError naming API_PORT', () => {
+    const e = configError({ API_PORT: 'abc' });
+    expect(e.message).toContain('API_PORT');
+    expect(e.issues.some((i) => i.startsWith('API_PORT'))).toBe(true);
+  });
+
+  it('given a port out of range, should throw a ConfigError naming the variable', () => {
+    expect(configError({ TEMPORAL_DEV_PORT: '70000' }).message).toContain('TEMPORAL_DEV_PORT');
+  });
+
+  it('given a DATABASE_URL that is not a URL, should throw a ConfigError naming DATABASE_URL', () => {
+    const e = configError({ DATABASE_URL: 'not-a-url' });
+    expect(e.message).toContain('DATABASE_URL');
+    expect(e.message).not.toContain('API_PORT');
+  });
+
+  it('given several bad values, should name every one of them', () => {
+    const e = configError({ API_PORT: 'abc', DATABASE_URL: 'not-a-url', LOG_LEVEL: 'loud' });
+    for (const name of ['API_PORT', 'DATABASE_URL', 'LOG_LEVEL']) expect(e.message).toContain(name);
+  });
+
+  it('given HIKCENTRAL_URL without credentials or org, should name each missing variable', () => {
+    const e = configError({ HIKCENTRAL_URL: 'http://hcp.example.edu' });
+    expect(e.issues).toHaveLength(3);
+    for (const name of ['HIKCENTRAL_APP_KEY', 'HIKCENTRAL_APP_SECRET', 'HIKCENTRAL_ORG_INDEX_CODE']) {
+      expect(e.issues.some((i) => i.startsWith(name))).toBe(true);
+    }
+  });
+
+  it('given HIKCENTRAL_URL with only the secret missing, should name just HIKCENTRAL_APP_SECRET', () => {
+    const e = configError({ ...realHikCentral, HIKCENTRAL_APP_SECRET: '  ' });
+    expect(e.issues).toHaveLength(1);
+    expect(e.issues[0]).toMatch(/^HIKCENTRAL_APP_SECRET/);
+  });
+
+  it('given an https HIKCENTRAL_URL without a CA file or HIKCENTRAL_INSECURE_TLS, should name HIKCENTRAL_CA_FILE', () => {
+    const e = configError({ ...realHikCentral, HIKCENTRAL_URL: 'https://hcp.example.edu' });
+    expect(e.issues).toHaveLength(1);
+    expect(e.issues[0]).toMatch(/^HIKCENTRAL_CA_FILE/);
+  });
+
+  it('given an https HIKCENTRAL_URL with HIKCENTRAL_INSECURE_TLS=true, should accept it and say TLS is insecure', () => {
+    const c = loadConfig({
+      ...realHikCentral,
+      HIKCENTRAL_URL: 'https://hcp.example.edu',
+      HIKCENTRAL_INSECURE_TLS: 'true',
+    });
+    expect(c.hikcentral.url).toBe('https://hcp.example.edu');
+    expect(c.hikcentral.insecureTls).toBe(true);
+    expect(c.hikcentral.caFile).toBeUndefined();
+  });
+
+  it('given an https HIKCENTRAL_URL with a CA file, should accept it and keep TLS verified', () => {
+    const c = loadConfig({
+      ...realHikCentral,
+      HIKCENTRAL_URL: 'https://hcp.example.edu',
+      HIKCENTRAL_CA_FILE: '/etc/gatesync/hcp-ca.pem',
+    });
+    expect(c.hikcentral.caFile).toBe('/etc/gatesync/hcp-ca.pem');
+    expect(c.hikcentral.insecureTls).toBe(false);
+  });
+
+  it('given HIKCENTRAL_INSECURE_TLS with a value that is not a boolean, should name it', () => {
+    expect(configError({ HIKCENTRAL_INSECURE_TLS: 'maybe' }).message).toContain('HIKCENTRAL_INSECURE_TLS');
+  });
+
+  it('given production without GATESYNC_API_TOKEN, should throw a ConfigError naming GATESYNC_API_TOKEN', () => {
+    const e = configError({ NODE_ENV: 'production' });
+    expect(e.issues).toHaveLength(1);
+    expect(e.issues[0]).toMatch(/^GATESYNC_API_TOKEN/);
+  });
+
+  it('given production with a short GATESYNC_API_TOKEN, should name GATESYNC_API_TOKEN', () => {
+    expect(configError({ NODE_ENV: 'production', GATESYNC_API_TOKEN: 'short' }).message).toContain(
+      'GATESYNC_API_TOKEN',
+    );
+  });
+
+  it('given production with a long enough GATESYNC_API_TOKEN, should accept it', () => {
+    const c = loadConfig({ NODE_ENV: 'production', GATESYNC_API_TOKEN: 'a-token-of-24-characters' });
+    expect(c.env).toBe('production');
+    expect(c.api.token).toBe('a-token-of-24-characters');
+  });
+
+  it('given HIKCENTRAL_PRIVILEGE_GROUP_IDS "1, 2", should give the trimmed list', () => {
+    expect(loadConfig({ HIKCENTRAL_PRIVILEGE_GROUP_IDS: '1, 2' }).hikcentral.privilegeGroupIds).toEqual(['1', '2']);
+  });
+
+  it('given a list with empty entries, should leave them out', () => {
+    expect(loadConfig({ HIKCENTRAL_PRIVILEGE_GROUP_IDS: ' 5,, 9 ,' }).hikcentral.privilegeGroupIds).toEqual(['5', '9']);
+    expect(loadConfig({ HIKCENTRAL_PHOTO_REJECTED_CODES: '0x1, 0x2' }).hikcentral.photoRejectedCodes).toEqual([
+      '0x1',
+      '0x2',
+    ]);
+  });
+});
