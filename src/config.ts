@@ -14,9 +14,12 @@ const bool = z
   .optional()
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const port = (dflt: number) => z.coerce.number().int().min(0).max(65535).default(dflt);
+/** `X=` (empty, as compose files often pass) means "not set", never 0. */
+const blankAsUnset = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
-const durationMs = (dflt: number) => z.coerce.number().int().min(0).default(dflt);
+const port = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).default(dflt));
+
+const durationMs = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(0).default(dflt));
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -41,7 +44,13 @@ const envSchema = z.object({
   API_PHOTO_LIMIT: z.string().default('10mb'),
   GATESYNC_API_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
 
-  HIKCENTRAL_URL: optionalString.pipe(z.string().url().optional()),
+  HIKCENTRAL_URL: optionalString.pipe(
+    z
+      .string()
+      .url()
+      .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+      .optional(),
+  ),
   HIKCENTRAL_APP_KEY: optionalString,
   HIKCENTRAL_APP_SECRET: optionalString,
   HIKCENTRAL_ORG_INDEX_CODE: optionalString,
@@ -50,7 +59,7 @@ const envSchema = z.object({
   HIKCENTRAL_TIMEOUT_MS: durationMs(10_000),
   HIKCENTRAL_PHOTO_REJECTED_CODES: optionalString,
   HIKCENTRAL_PRIVILEGE_GROUP_IDS: optionalString,
-  HIKCENTRAL_VALIDITY_DAYS: z.coerce.number().int().min(1).max(36500).default(365 * 5),
+  HIKCENTRAL_VALIDITY_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36500).default(365 * 5)),
   HIKCENTRAL_SIM_PORT: port(9016),
 
   SYNC_PACING_MS: durationMs(300),

@@ -167,4 +167,18 @@ describe('loadConfig', () => {
       '0x2',
     ]);
   });
+
+  it('given numeric variables set to an empty string, should use their defaults, never 0', () => {
+    const config = loadConfig({ API_PORT: '', SYNC_PACING_MS: ' ', HIKCENTRAL_TIMEOUT_MS: '', HIKCENTRAL_VALIDITY_DAYS: '' });
+    expect(config.api.port).toBe(3000);
+    expect(config.sync.pacingMs).toBe(300);
+    expect(config.hikcentral.timeoutMs).toBe(10_000);
+    expect(config.hikcentral.validityDays).toBe(365 * 5);
+  });
+
+  it('given a HIKCENTRAL_URL that is not http(s), should name HIKCENTRAL_URL', () => {
+    expect(() =>
+      loadConfig({ HIKCENTRAL_URL: 'ftp://hcp.example', HIKCENTRAL_APP_KEY: 'k', HIKCENTRAL_APP_SECRET: 's', HIKCENTRAL_ORG_INDEX_CODE: '1' }),
+    ).toThrow(/HIKCENTRAL_URL/);
+  });
 });

@@ -59,6 +59,7 @@ export async function syncPersonToHikCentral(
   const version = person.photoVersion;
   const familyName = person.familyNames;
 
+  let joined = false;
   const record = async (outcome: SyncOutcomeKind, result: Omit<SyncPersonResult, 'ci' | 'outcome'>): Promise<SyncPersonResult> => {
     state.lastResult = outcome;
     state.lastCode = result.code;
@@ -69,7 +70,7 @@ export async function syncPersonToHikCentral(
       state.syncedAt = new Date();
     }
     await em.flush();
-    return { ci, outcome, ...result, requestStartedAtMs, pacingHeldMs };
+    return { ci, outcome, ...result, requestStartedAtMs, pacingHeldMs, joinedPrivilegeGroups: joined };
   };
 
   const readyAt = Date.now();
@@ -96,7 +97,7 @@ export async function syncPersonToHikCentral(
           gender: 0,
           faceData,
         });
-        await joinPrivilegeGroups(client, settings, hikPersonId);
+        joined = await joinPrivilegeGroups(client, settings, hikPersonId);
         return await record('synced', { action: 'added', hikPersonId, code: '0', message: 'Success' });
       } catch (e) {
         if (!(e instanceof HikCentralError && e.kind === 'alreadyExists')) throw e;
@@ -124,7 +125,7 @@ export async function syncPersonToHikCentral(
       });
       if (action === 'none') action = 'updated';
     }
-    await joinPrivilegeGroups(client, settings, hikPersonId);
+    joined = await joinPrivilegeGroups(client, settings, hikPersonId);
     if (action === 'none') {
       return await record('alreadyRegistered', { action, hikPersonId, code: '131', message: 'already registered and up to date' });
     }
@@ -140,8 +141,10 @@ export async function syncPersonToHikCentral(
   }
 }
 
-async function joinPrivilegeGroups(client: HikCentralClient, settings: HikCentralSyncSettings, hikPersonId: string): Promise<void> {
+/** Adds the person to every configured access level; true when there was any to join. */
+async function joinPrivilegeGroups(client: HikCentralClient, settings: HikCentralSyncSettings, hikPersonId: string): Promise<boolean> {
   for (const groupId of settings.privilegeGroupIds) {
     await client.addPersonsToPrivilegeGroup(groupId, [hikPersonId]);
   }
+  return settings.privilegeGroupIds.length > 0;
 }

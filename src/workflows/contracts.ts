@@ -60,6 +60,8 @@ export interface SyncPersonResult {
   requestStartedAtMs?: number;
   /** How long the activity held the request for `notBeforeMs`. */
   pacingHeldMs?: number;
+  /** The person was added to the configured access levels, which HikCentral must then apply. */
+  joinedPrivilegeGroups?: boolean;
 }
 
 export const syncPersonWorkflowId = (ci: string): string => `sync-person:${ci}`;
@@ -112,6 +114,8 @@ export interface BulkSyncCarried {
   lastError: string | null;
   continuedAsNew: number;
   appliedPrivileges: boolean;
+  /** Someone joined an access level since the last apply (carried so a continued run still applies). */
+  privilegesPending?: boolean;
 }
 
 export interface BulkSyncProgress {
@@ -157,3 +161,9 @@ export interface PersonRef {
   ci: string;
   name: string;
 }
+
+/** Workflow code changes, named for `patched()` (samples `patching-api`). */
+export const Patches = {
+  /** Apply access-level changes when someone joined one, for single syncs too (was: when any synced). */
+  applyWhenGroupsJoined: 'apply-when-groups-joined',
+} as const;

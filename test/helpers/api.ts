@@ -9,7 +9,8 @@ export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
 export interface TestApi {
   url: string;
-  request(method: string, path: string, opts?: { body?: unknown; raw?: Buffer | string; contentType?: string; token?: string | null }): Promise<{ status: number; json: any; headers: Headers; bytes: Buffer }>;
+  request(method: string, path: string, opts?: { body?: unknown; raw?: Buffer | string; contentType?: string; token?: string | null }): Promise<{ status: number; // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
+    json: any; headers: Headers; bytes: Buffer }>;
   close(): Promise<void>;
 }
 
@@ -56,6 +57,7 @@ export async function startApi(s: Services, taskQueue: string, overrides: Partia
       }
       const res = await fetch(url + path, { method, headers, body });
       const bytes = Buffer.from(await res.arrayBuffer());
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
       let json: any = null;
       if ((res.headers.get('content-type') ?? '').includes('json')) json = JSON.parse(bytes.toString('utf8'));
       return { status: res.status, json, headers: res.headers, bytes };

@@ -63,4 +63,15 @@ describe('bulkCareerSync with privilege groups (real Temporal, PostgreSQL, HikCe
     expect(s.simulator.controls.applyRequests()).toBe(1);
     expect(s.simulator.controls.privilegeMembership()['1']).toEqual(hikIds);
   });
+
+  it('given a single on-demand sync, should add the person to the group and apply it, since no bulk run will', async () => {
+    const tq = s.taskQueue();
+    await s.startWorker(tq);
+    const [p] = await addPeople(s.orm, `Career ${randomUUID().slice(0, 8)}`, 1);
+    const before = s.simulator.controls.applyRequests();
+    const r = await s.temporal.workflow.execute('syncPerson', { taskQueue: tq, workflowId: `test-single-priv-${randomUUID()}`, args: [{ ci: p!.ci }] });
+    expect(r).toMatchObject({ outcome: 'synced', joinedPrivilegeGroups: true });
+    expect(s.simulator.controls.privilegeMembership()['1']).toContain(r.hikPersonId);
+    expect(s.simulator.controls.applyRequests()).toBe(before + 1);
+  });
 });
