@@ -4,6 +4,7 @@ import { HikCentralError } from '../targets/hikcentral/errors';
 import { toHcpTime } from '../targets/hikcentral/client';
 import { HikCentralPersonState, Person, Photo, type SyncOutcomeKind } from '../db/entities';
 import { normaliseToJpeg } from '../photos/hikcentral-profile';
+import { failedRulesMessage } from '../photos/photo-rules';
 import type { SyncPersonResult } from '../workflows/contracts';
 
 export interface HikCentralSyncSettings {
@@ -11,6 +12,9 @@ export interface HikCentralSyncSettings {
   validityDays: number;
   privilegeGroupIds: string[];
 }
+
+/** gatesync's own code for a photo stopped by its checks before reaching any target. */
+export const PHOTO_CHECKS_FAILED = 'PHOTO_CHECKS_FAILED';
 
 /** The pacing guard never holds a call longer than this, whatever the clocks say. */
 const MAX_PACING_GUARD_MS = 100;
@@ -53,6 +57,8 @@ export async function syncPersonToHikCentral(
     { populate: ['data'] as never },
   );
   if (photo === null) throw new PersonSyncError('noPhoto', `photo ${person.photoVersion} of ${ci} is missing`);
+  // A photo that failed a check is never pushed (issue 3 §2): reported as rejected, HikCentral untouched.
+  const rejectedByChecks = photo.checksPassed === false;
 
   const state = (await em.findOne(HikCentralPersonState, { person })) ?? new HikCentralPersonState(em.getReference(Person, person.id) as never);
   em.persist(state);
@@ -60,6 +66,8 @@ export async function syncPersonToHikCentral(
   const familyName = person.familyNames;
 
   let joined = false;
+  let requestStartedAtMs: number | undefined;
+  let pacingHeldMs = 0;
   const record = async (outcome: SyncOutcomeKind, result: Omit<SyncPersonResult, 'ci' | 'outcome'>): Promise<SyncPersonResult> => {
     state.lastResult = outcome;
     state.lastCode = result.code;
@@ -73,13 +81,20 @@ export async function syncPersonToHikCentral(
     return { ci, outcome, ...result, requestStartedAtMs, pacingHeldMs, joinedPrivilegeGroups: joined };
   };
 
+  if (rejectedByChecks) {
+    return record('photoRejected', {
+      action: 'rejected',
+      code: PHOTO_CHECKS_FAILED,
+      message: photo.checks ? failedRulesMessage(photo.checks) : 'the photo failed its checks',
+    });
+  }
   const readyAt = Date.now();
   if (notBeforeMs !== undefined) {
     const early = Math.min(MAX_PACING_GUARD_MS, notBeforeMs - readyAt);
     if (early > 0) await new Promise((r) => setTimeout(r, early));
   }
-  const requestStartedAtMs = Date.now();
-  const pacingHeldMs = requestStartedAtMs - readyAt;
+  requestStartedAtMs = Date.now();
+  pacingHeldMs = requestStartedAtMs - readyAt;
   try {
     let existing = await client.findPersonByCode(ci);
     if (existing === null) {

@@ -1,8 +1,12 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127052610 } from './migrations/Migration20261127052610';
+import { Migration20261127062643 } from './migrations/Migration20261127062643';
 
 /**
  * Committed migrations, imported rather than discovered on disk, so they run the same under tsx,
  * vitest, a compiled dist and a container. `npm run db:migration:create` writes new files; add them here.
  */
-export const MIGRATIONS: MigrationObject[] = [{ name: 'Migration20261127052610', class: Migration20261127052610 }];
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261127052610', class: Migration20261127052610 },
+  { name: 'Migration20261127062643', class: Migration20261127062643 },
+];

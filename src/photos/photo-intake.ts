@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+
+export type PhotoInputReason = 'unsupportedFormat' | 'undecodable' | 'tooManyPixels' | 'empty';
 
 export class PhotoInputError extends Error {
   constructor(
-    readonly reason: 'unsupportedFormat' | 'undecodable' | 'tooManyPixels' | 'empty',
+    readonly reason: PhotoInputReason,
     message: string,
   ) {
     super(message);
@@ -11,50 +13,75 @@ export class PhotoInputError extends Error {
   }
 }
 
+export type StoredPhotoFormat = 'jpeg' | 'png' | 'webp';
+
 export interface InspectedPhoto {
+  /** The stored bytes: upright, sRGB, without any metadata. */
   data: Buffer;
+  /** sha256 of `data`: the photo version written to HikCentral's `remark` (seed 001). */
   version: string;
-  format: 'jpeg' | 'png';
+  format: StoredPhotoFormat;
   width: number;
   height: number;
+  /** What the uploader sent, for the record. */
+  sourceFormat: string;
 }
 
-/** ~50 megapixels: above any camera photo of a face, below a decompression bomb. */
-const PIXEL_LIMIT = 50_000_000;
+/**
+ * ~50 megapixels: above any camera photo of a face, below a decompression bomb (a small file that
+ * would expand to gigabytes of pixels is refused before it is decoded).
+ */
+export const PIXEL_LIMIT = 50_000_000;
+
+/** Formats accepted at the door; HEIC only where the installed libvips decodes it (the prebuilt one does not). */
+const ACCEPTED_INPUT = new Set(['jpeg', 'png', 'webp', 'heif']);
 
 export const photoVersionOf = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
-/**
- * Accepts what the records system sends today (seed 000: JPEG or PNG), decoding it fully so a
- * truncated file is refused at the door rather than by HikCentral later. The stored bytes are the
- * original; their hash is the photo version written to HikCentral's `remark` (seed 001).
- */
-export async function inspectPhoto(data: Buffer): Promise<InspectedPhoto> {
-  if (data.length === 0) throw new PhotoInputError('empty', 'the photo is empty');
-  let meta: Metadata;
+async function readMetadata(data: Buffer): Promise<Metadata> {
   try {
-    meta = await sharp(data, { limitInputPixels: PIXEL_LIMIT }).metadata();
+    return await sharp(data, { limitInputPixels: false }).metadata();
   } catch (e) {
     throw new PhotoInputError('undecodable', `the photo cannot be decoded: ${(e as Error).message}`);
   }
-  if (meta.format !== 'jpeg' && meta.format !== 'png') {
-    throw new PhotoInputError('unsupportedFormat', `format ${meta.format ?? 'unknown'} is not accepted (JPEG or PNG)`);
+}
+
+/**
+ * Photo intake (issue 3 §1): decodes the whole image (a truncated file is refused here, not by
+ * HikCentral later), applies the EXIF orientation, converts to sRGB and re-encodes without any
+ * metadata — GPS position and camera data are personal data and are never stored. JPEG, PNG and
+ * WebP keep their format; AVIF/HEIF is stored as JPEG.
+ */
+export async function inspectPhoto(data: Buffer): Promise<InspectedPhoto> {
+  if (data.length === 0) throw new PhotoInputError('empty', 'the photo is empty');
+  const meta = await readMetadata(data);
+  const sourceFormat = meta.format ?? 'unknown';
+  if (!ACCEPTED_INPUT.has(sourceFormat)) {
+    throw new PhotoInputError('unsupportedFormat', `format ${sourceFormat} is not accepted (JPEG, PNG, WebP or AVIF)`);
   }
   if ((meta.width ?? 0) * (meta.height ?? 0) > PIXEL_LIMIT) {
-    throw new PhotoInputError('tooManyPixels', `the photo has more than ${PIXEL_LIMIT} pixels`);
+    throw new PhotoInputError(
+      'tooManyPixels',
+      `the photo has ${meta.width}×${meta.height} pixels, more than the ${PIXEL_LIMIT / 1e6} megapixel limit`,
+    );
   }
+  const format: StoredPhotoFormat = sourceFormat === 'png' ? 'png' : sourceFormat === 'webp' ? 'webp' : 'jpeg';
+  let out: { data: Buffer; info: OutputInfo };
   try {
-    // A full decode catches truncated files that metadata() alone accepts.
-    await sharp(data, { limitInputPixels: PIXEL_LIMIT, failOn: 'truncated' }).raw().toBuffer({ resolveWithObject: false });
+    const pipeline = sharp(data, { limitInputPixels: PIXEL_LIMIT, failOn: 'truncated' }).rotate().toColourspace('srgb');
+    const encoded =
+      format === 'png' ? pipeline.png() : format === 'webp' ? pipeline.webp({ quality: 95 }) : pipeline.jpeg({ quality: 95 });
+    // sharp writes no metadata unless asked (withMetadata/keepExif), so EXIF, GPS, XMP and ICC are gone.
+    out = await encoded.toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw new PhotoInputError('undecodable', `the photo is damaged or truncated: ${(e as Error).message}`);
   }
-  const oriented = meta.orientation !== undefined && meta.orientation >= 5;
   return {
-    data,
-    version: photoVersionOf(data),
-    format: meta.format,
-    width: oriented ? (meta.height ?? 0) : (meta.width ?? 0),
-    height: oriented ? (meta.width ?? 0) : (meta.height ?? 0),
+    data: out.data,
+    version: photoVersionOf(out.data),
+    format,
+    width: out.info.width,
+    height: out.info.height,
+    sourceFormat,
   };
 }

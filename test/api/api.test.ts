@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Person } from '../../src/db/entities';
 import { startServices, type Services } from '../helpers/services';
 import { startApi, type TestApi } from '../helpers/api';
+import sharp from 'sharp';
 import { jpeg, waitFor } from '../helpers/people';
 
 describe('HTTP API (Express + zod) on real services', () => {
@@ -87,6 +88,28 @@ describe('HTTP API (Express + zod) on real services', () => {
       expect(person.json.photo).toBeNull();
     });
 
+    it('given a photo that breaks a seed rule, should store it with the reason and expose its checks', async () => {
+      const ci = await createPerson(career(), nextCi(), await jpeg(300, 5));
+      const checks = await api.request('GET', `/api/persons/${ci}/photo/checks`);
+      expect(checks.status).toBe(200);
+      expect(checks.json.passed).toBe(false);
+      expect(checks.json.rules.find((r: { rule: string }) => r.rule === 'minResolution')).toMatchObject({ passed: false });
+      expect((await api.request('GET', `/api/persons/${ci}`)).json.photo.checks.passed).toBe(false);
+    });
+
+    it('should accept a WebP photo, and answer 415 for a body that is not an accepted image type', async () => {
+      const ci = await createPerson(career());
+      const webp = await sharp({ create: { width: 500, height: 500, channels: 3, background: '#886644' } }).webp().toBuffer();
+      const ok = await api.request('PUT', `/api/persons/${ci}/photo`, { raw: webp, contentType: 'image/webp' });
+      expect(ok.status).toBe(200);
+      expect(ok.json.photo).toMatchObject({ format: 'webp', width: 500, height: 500, checks: { passed: true } });
+      const gif = await api.request('PUT', `/api/persons/${ci}/photo`, { raw: Buffer.from('GIF89a'), contentType: 'image/gif' });
+      expect(gif.status).toBe(415);
+      const mismatch = await api.request('PUT', `/api/persons/${ci}/photo`, { raw: webp, contentType: 'image/png' });
+      expect(mismatch.status).toBe(400);
+      expect(mismatch.json.reason).toBe('contentTypeMismatch');
+    });
+
     it('given a sync of an unknown career, should answer 404', async () => {
       const r = await api.request('POST', `/api/syncs/careers/${encodeURIComponent('No Such Career')}`, { body: {} });
       expect(r.status).toBe(404);
@@ -133,7 +156,10 @@ describe('HTTP API (Express + zod) on real services', () => {
       const ci = await createPerson(c, nextCi(), photo);
       const f = await api.request('GET', `/biometrico/fotografia/${ci}`);
       expect(f.headers.get('content-type')).toMatch(/image\/jpeg/);
-      expect(f.bytes.equals(photo)).toBe(true);
+      // The stored photo: the upload made upright, sRGB and metadata-free, so the same picture, not the same bytes.
+      const stored = await sharp(f.bytes).metadata();
+      expect([stored.format, stored.width, stored.height]).toEqual(['jpeg', 600, 600]);
+      expect(photo.length).toBeGreaterThan(0);
       expect((await api.request('GET', `/biometrico/gethick/${ci}`)).status).toBe(404);
       await api.request('POST', `/biometrico/sync-hikdoc/${ci}`);
       const h = await api.request('GET', `/biometrico/gethick/${ci}`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { HikCentralPersonState, Person } from '../../src/db/entities';
+import { HikCentralPersonState, Person, Photo } from '../../src/db/entities';
 import type { SyncPersonResult } from '../../src/workflows/contracts';
 import { startServices, type RunningWorker, type Services } from '../helpers/services';
 import { addPeople, jpeg, setPhoto } from '../helpers/people';
@@ -56,17 +56,31 @@ describe('syncPerson workflow (real Temporal, PostgreSQL, HikCentral simulator o
     expect(s.simulator.controls.counters().byPersonCode[p!.ci]).toMatchObject({ add: 1, faceUpdate: 1 });
   });
 
-  it('given a photo under 400×400, when synced, should record a photo rejection and not retry it', async () => {
+  it('given a photo under 400×400, should reject it before HikCentral, record why, and not retry it', async () => {
     const [p] = await addPeople(s.orm, 'Civil', 1, { small: [0] });
+    const result = await run(p!.ci);
+    expect(result).toMatchObject({ outcome: 'photoRejected', code: 'PHOTO_CHECKS_FAILED' });
+    expect(result.message).toMatch(/minResolution: 300×300/);
+    // HikCentral never heard of this person: not even a lookup.
+    expect(s.simulator.controls.counters().byPersonCode[p!.ci]).toBeUndefined();
+    const state = await s.orm.em.fork().findOneOrFail(HikCentralPersonState, { person: { ci: p!.ci } });
+    expect(state).toMatchObject({ lastResult: 'photoRejected', lastCode: 'PHOTO_CHECKS_FAILED' });
+    expect(state.hikPersonId ?? null).toBeNull();
+  });
+
+  it('given a photo HikCentral itself refuses, should record the rejection with its code and not retry it', async () => {
+    const [p] = await addPeople(s.orm, 'Civil', 1);
+    // gatesync's checks pass; the simulator refuses the face (as a real HCP may, for reasons of its own).
+    const photo = await s.orm.em.fork().findOneOrFail(Photo, { person: { ci: p!.ci } });
+    expect(photo.checksPassed).toBe(true);
+    s.simulator.controls.refuseFacesOf([p!.ci]);
     const addsBefore = s.simulator.controls.counters().byPath['/resource/v1/person/single/add']?.received ?? 0;
     const result = await run(p!.ci);
-    expect(result.outcome).toBe('photoRejected');
-    expect(await s.hikcentral.findPersonByCode(p!.ci)).toBeNull();
-    const state = await s.orm.em.fork().findOneOrFail(HikCentralPersonState, { person: { ci: p!.ci } });
-    expect(state.lastResult).toBe('photoRejected');
-    expect(state.hikPersonId ?? null).toBeNull();
-    // One add attempt reached HikCentral; Temporal did not retry a rejected photo.
+    expect(result).toMatchObject({ outcome: 'photoRejected', code: '0x1f000001' });
+    expect(result.message).toMatch(/face picture/);
+    // Exactly one add reached HikCentral: Temporal did not retry a rejected photo.
     expect(s.simulator.controls.counters().byPath['/resource/v1/person/single/add']?.received).toBe(addsBefore + 1);
+    expect(await s.hikcentral.findPersonByCode(p!.ci)).toBeNull();
   });
 
   it('given a person already on HikCentral but unknown to gatesync, when synced, should reconcile by personCode instead of failing', async () => {

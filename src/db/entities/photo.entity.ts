@@ -1,5 +1,6 @@
 import { Entity, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { BaseEntity } from './base.entity';
+import type { PhotoChecks } from '../../photos/photo-rules';
 import { Person } from './person.entity';
 
 /**
@@ -31,6 +32,18 @@ export class Photo extends BaseEntity {
   @Property({ type: 'blob', lazy: true })
   data: Buffer;
 
+  /** The format the uploader sent (the stored bytes are re-encoded without metadata). */
+  @Property({ type: 'string', length: 16, nullable: true })
+  sourceFormat?: string | null;
+
+  /** Rule and face checks, each with its reason (issue 3 §1-2). */
+  @Property({ type: 'json', nullable: true })
+  checks?: PhotoChecks | null;
+
+  /** A photo that fails a check is never pushed to a target. */
+  @Property({ type: 'boolean' })
+  checksPassed: boolean = true;
+
   constructor(fields: {
     person: Ref<Person>;
     version: string;
@@ -38,6 +51,8 @@ export class Photo extends BaseEntity {
     width: number;
     height: number;
     data: Buffer;
+    sourceFormat?: string;
+    checks?: PhotoChecks;
   }) {
     super();
     this.person = fields.person;
@@ -47,5 +62,8 @@ export class Photo extends BaseEntity {
     this.height = fields.height;
     this.data = fields.data;
     this.byteSize = fields.data.length;
+    this.sourceFormat = fields.sourceFormat ?? null;
+    this.checks = fields.checks ?? null;
+    this.checksPassed = fields.checks?.passed ?? true;
   }
 }

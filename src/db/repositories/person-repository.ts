@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Career, HikCentralPersonState, Person, Photo, type PersonKind } from '../entities';
 import type { InspectedPhoto } from '../../photos/photo-intake';
+import { checkPhotoRules, type PhotoChecks } from '../../photos/photo-rules';
 
 export interface NewPerson {
   ci: string;
@@ -20,7 +21,7 @@ export interface PersonView {
   career: string;
   kind: PersonKind;
   active: boolean;
-  photo: { version: string; format: string; width: number; height: number; byteSize: number } | null;
+  photo: { version: string; format: string; width: number; height: number; byteSize: number; checks: PhotoChecks | null } | null;
   hikcentral: {
     registered: boolean;
     personId: string | null;
@@ -60,7 +61,8 @@ export async function createPerson(em: EntityManager, input: NewPerson): Promise
 export async function setPersonPhoto(em: EntityManager, person: Person, photo: InspectedPhoto): Promise<Photo> {
   let stored = await em.findOne(Photo, { person, version: photo.version });
   if (stored === null) {
-    stored = new Photo({ person: em.getReference(Person, person.id, { wrapped: true }), ...photo });
+    const checks = checkPhotoRules({ format: photo.format, width: photo.width, height: photo.height, byteSize: photo.data.length });
+    stored = new Photo({ person: em.getReference(Person, person.id, { wrapped: true }), ...photo, checks });
     em.persist(stored);
   }
   person.photoVersion = photo.version;
@@ -121,7 +123,7 @@ async function viewsOf(em: EntityManager, people: Person[]): Promise<PersonView[
   const photos = await em.find(
     Photo,
     { person: { $in: people.map((p) => p.id) } },
-    { fields: ['person', 'version', 'format', 'width', 'height', 'byteSize'] },
+    { fields: ['person', 'version', 'format', 'width', 'height', 'byteSize', 'checks'] },
   );
   const stateBy = new Map(states.map((s) => [s.person.id, s]));
   return people.map((p) => {
@@ -136,7 +138,9 @@ async function viewsOf(em: EntityManager, people: Person[]): Promise<PersonView[
       career: p.career.getEntity().name,
       kind: p.kind,
       active: p.active,
-      photo: ph ? { version: ph.version, format: ph.format, width: ph.width, height: ph.height, byteSize: ph.byteSize } : null,
+      photo: ph
+        ? { version: ph.version, format: ph.format, width: ph.width, height: ph.height, byteSize: ph.byteSize, checks: ph.checks ?? null }
+        : null,
       hikcentral: {
         registered,
         personId: s?.hikPersonId ?? null,

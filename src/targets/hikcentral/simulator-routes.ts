@@ -105,6 +105,7 @@ const addPerson: Route = async (body, state) => {
   if (first !== undefined) {
     face = await checkFace((first as { faceData?: unknown }).faceData);
     if (!face.ok) return fail(SIM_CODES.photoRejected, face.reason);
+    if (state.refusedFaces.has(personCode)) return fail(SIM_CODES.photoRejected, 'face picture: no face could be modelled');
   }
   const info = state.add(
     {
@@ -162,6 +163,7 @@ const updateFace: Route = async (body, state) => {
   if (stored === undefined) return notFound();
   const face = await checkFace(body.faceData);
   if (!face.ok) return fail(SIM_CODES.photoRejected, face.reason);
+  if (state.refusedFaces.has(stored.info.personCode)) return fail(SIM_CODES.photoRejected, 'face picture: no face could be modelled');
   state.setFace(personId, face);
   state.countPerson(stored.info.personCode, 'faceUpdate');
   return ok('');

@@ -68,6 +68,11 @@ const emptyCounters = (): SimulatorCounters => ({
 });
 
 export class SimulatorState {
+  /**
+   * personCodes whose face the simulated platform refuses even though the picture meets the size and
+   * format rules — as a real HCP does when its face algorithm finds no usable face (reference §4 q3).
+   */
+  readonly refusedFaces = new Set<string>();
   readonly orgs: Map<string, OrgInfo>;
   readonly privilegeGroups: Map<string, SimulatedPrivilegeGroup>;
   private persons = new Map<string, { info: PersonInfo; face?: StoredFace }>();

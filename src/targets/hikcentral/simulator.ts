@@ -55,6 +55,8 @@ export interface HikCentralSimulatorControls {
   counters(): SimulatorCounters;
   /** API requests in arrival order (latest 10 000), for pacing and ordering assertions. */
   requestLog(): SimulatorRequestRecord[];
+  /** From now on, refuse the faces of these personCodes as photo-rejected (a face HCP's algorithm cannot use). */
+  refuseFacesOf(personCodes: string[]): void;
   persons(): SimulatedPerson[];
   privilegeMembership(): Record<string, string[]>;
   applyRequests(): number;
@@ -151,6 +153,7 @@ export async function startHikCentralSimulator(opts: HikCentralSimulatorOptions)
     clearFaults: () => faults.clear(),
     counters: () => structuredClone(state.counters),
     requestLog: () => structuredClone(state.requestLog),
+    refuseFacesOf: (codes) => codes.forEach((c) => state.refusedFaces.add(c)),
     persons: () => state.snapshot(),
     privilegeMembership: () => state.membershipSnapshot(),
     applyRequests: () => state.applyRequests.length,

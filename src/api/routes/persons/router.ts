@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import type { ApiDeps } from '../../deps';
 import { parsed, validate } from '../../validate';
 import { sendPhoto } from '../../send-photo';
-import { badRequest, conflict, notFound } from '../../http-errors';
+import { HttpError, badRequest, conflict, notFound } from '../../http-errors';
 import { Person } from '../../../db/entities';
 import {
   DuplicatePersonError,
@@ -15,6 +15,16 @@ import {
 import { PhotoInputError, inspectPhoto } from '../../../photos/photo-intake';
 import { runPersonSync } from '../syncs/person-sync-runner';
 import { ciParams, createPersonBody, listPersonsQuery, type CreatePersonBody } from './schemas';
+
+/** Content types accepted for a photo, and the decoded format each must match. */
+const PHOTO_CONTENT_TYPES: Record<string, string> = {
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/avif': 'heif',
+  'image/heic': 'heif',
+  'image/heif': 'heif',
+};
 
 export function personsRouter(deps: ApiDeps): Router {
   const r = Router();
@@ -46,11 +56,13 @@ export function personsRouter(deps: ApiDeps): Router {
 
   r.put(
     '/:ci/photo',
-    express.raw({ type: ['image/jpeg', 'image/png'], limit: deps.photoLimit }),
+    express.raw({ type: Object.keys(PHOTO_CONTENT_TYPES), limit: deps.photoLimit }),
     validate({ params: ciParams }),
     async (req, res) => {
       const { params } = parsed<unknown, { ci: string }>(res);
-      if (!Buffer.isBuffer(req.body)) throw badRequest('send the photo as the raw body with Content-Type image/jpeg or image/png');
+      if (!Buffer.isBuffer(req.body)) {
+        throw new HttpError(415, `send the photo as the raw body with Content-Type ${Object.keys(PHOTO_CONTENT_TYPES).join(', ')}`);
+      }
       const fork = em();
       const person = await fork.findOne(Person, { ci: params.ci });
       if (person === null) throw notFound(`person ${params.ci}`);
@@ -61,12 +73,22 @@ export function personsRouter(deps: ApiDeps): Router {
         if (e instanceof PhotoInputError) throw badRequest(e.message, { reason: e.reason });
         throw e;
       }
-      const declared = req.headers['content-type']?.includes('png') ? 'png' : 'jpeg';
-      if (declared !== inspected.format) throw badRequest(`Content-Type says ${declared} but the bytes are ${inspected.format}`, { reason: 'contentTypeMismatch' });
+      const declared = PHOTO_CONTENT_TYPES[(req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''];
+      if (declared !== inspected.sourceFormat) {
+        throw badRequest(`Content-Type says ${declared ?? 'something else'} but the bytes are ${inspected.sourceFormat}`, { reason: 'contentTypeMismatch' });
+      }
       await setPersonPhoto(fork, person, inspected);
       res.status(200).json(await personView(fork, params.ci));
     },
   );
+
+  r.get('/:ci/photo/checks', validate({ params: ciParams }), async (_req, res) => {
+    const { params } = parsed<unknown, { ci: string }>(res);
+    const view = await personView(em(), params.ci);
+    if (view === null) throw notFound(`person ${params.ci}`);
+    if (view.photo === null) throw notFound(`photo of ${params.ci}`);
+    res.json({ ci: params.ci, version: view.photo.version, ...view.photo.checks });
+  });
 
   r.get('/:ci/photo', validate({ params: ciParams }), async (_req, res) => {
     const { params } = parsed<unknown, { ci: string }>(res);
