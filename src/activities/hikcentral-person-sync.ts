@@ -66,8 +66,7 @@ export async function syncPersonToHikCentral(
   const familyName = person.familyNames;
 
   let joined = false;
-  let requestStartedAtMs: number | undefined;
-  let pacingHeldMs = 0;
+  const timing: { requestStartedAtMs?: number; pacingHeldMs: number } = { pacingHeldMs: 0 };
   const record = async (outcome: SyncOutcomeKind, result: Omit<SyncPersonResult, 'ci' | 'outcome'>): Promise<SyncPersonResult> => {
     state.lastResult = outcome;
     state.lastCode = result.code;
@@ -78,7 +77,7 @@ export async function syncPersonToHikCentral(
       state.syncedAt = new Date();
     }
     await em.flush();
-    return { ci, outcome, ...result, requestStartedAtMs, pacingHeldMs, joinedPrivilegeGroups: joined };
+    return { ci, outcome, ...result, ...timing, joinedPrivilegeGroups: joined };
   };
 
   if (rejectedByChecks) {
@@ -93,8 +92,8 @@ export async function syncPersonToHikCentral(
     const early = Math.min(MAX_PACING_GUARD_MS, notBeforeMs - readyAt);
     if (early > 0) await new Promise((r) => setTimeout(r, early));
   }
-  requestStartedAtMs = Date.now();
-  pacingHeldMs = requestStartedAtMs - readyAt;
+  timing.requestStartedAtMs = Date.now();
+  timing.pacingHeldMs = timing.requestStartedAtMs - readyAt;
   try {
     let existing = await client.findPersonByCode(ci);
     if (existing === null) {
