@@ -3,7 +3,8 @@ import type { HikCentralClient } from '../targets/hikcentral/client';
 import { HikCentralError } from '../targets/hikcentral/errors';
 import { toHcpTime } from '../targets/hikcentral/client';
 import { HikCentralPersonState, Person, Photo, type SyncOutcomeKind } from '../db/entities';
-import { normaliseToJpeg } from '../photos/hikcentral-profile';
+import { renditionFor } from '../photos/rendition-cache';
+import { TARGET_PROFILES } from '../photos/target-profiles';
 import { failedRulesMessage } from '../photos/photo-rules';
 import type { SyncPersonResult } from '../workflows/contracts';
 
@@ -97,7 +98,7 @@ export async function syncPersonToHikCentral(
   try {
     let existing = await client.findPersonByCode(ci);
     if (existing === null) {
-      const faceData = (await normaliseToJpeg(photo.data)).toString('base64');
+      const faceData = (await renditionFor(em, photo, TARGET_PROFILES.hikcentral)).toString('base64');
       const now = new Date();
       try {
         const hikPersonId = await client.addPerson({
@@ -126,7 +127,7 @@ export async function syncPersonToHikCentral(
     const detailsChanged = existing.personGivenName !== person.givenName || existing.personFamilyName !== familyName;
     const photoChanged = existing.remark !== version;
     if (photoChanged) {
-      const faceData = (await normaliseToJpeg(photo.data)).toString('base64');
+      const faceData = (await renditionFor(em, photo, TARGET_PROFILES.hikcentral)).toString('base64');
       await client.updateFace(hikPersonId, faceData);
       action = 'faceUpdated';
     }

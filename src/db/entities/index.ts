@@ -5,6 +5,7 @@ export { Photo } from './photo.entity';
 export { HikCentralPersonState, SYNC_OUTCOMES, type SyncOutcomeKind } from './hikcentral-person-state.entity';
 export { SyncRun, type SyncRunCounters } from './sync-run.entity';
 export { SyncOutcome } from './sync-outcome.entity';
+export { PhotoRendition } from './photo-rendition.entity';
 
 import { BaseEntity } from './base.entity';
 import { Career } from './career.entity';
@@ -13,5 +14,6 @@ import { Photo } from './photo.entity';
 import { HikCentralPersonState } from './hikcentral-person-state.entity';
 import { SyncRun } from './sync-run.entity';
 import { SyncOutcome } from './sync-outcome.entity';
+import { PhotoRendition } from './photo-rendition.entity';
 
-export const ALL_ENTITIES = [BaseEntity, Career, Person, Photo, HikCentralPersonState, SyncRun, SyncOutcome];
+export const ALL_ENTITIES = [BaseEntity, Career, Person, Photo, HikCentralPersonState, SyncRun, SyncOutcome, PhotoRendition];

@@ -41,7 +41,7 @@ export class Photo extends BaseEntity {
   checks?: PhotoChecks | null;
 
   /** A photo that fails a check is never pushed to a target. */
-  @Property({ type: 'boolean' })
+  @Property({ type: 'boolean', default: true })
   checksPassed: boolean = true;
 
   constructor(fields: {
