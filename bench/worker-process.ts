@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { hikCentralSyncSettings, loadConfig } from '../src/config';
 import { initOrm } from '../src/db/orm';
@@ -6,6 +7,8 @@ import { createHikCentralWorker } from '../src/workers/worker';
 
 // The production worker's wiring, as a separate process for the benchmark's memory figure.
 async function main(): Promise<void> {
+  // Photos are rendered once and kept in PostgreSQL; libvips' own operation cache would only hold memory.
+  sharp.cache(false);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const config = loadConfig();
   const orm = await initOrm(config.database.url as string);

@@ -62,6 +62,8 @@ const envSchema = z.object({
   HIKCENTRAL_VALIDITY_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36500).default(365 * 5)),
   HIKCENTRAL_SIM_PORT: port(9016),
 
+  PHOTO_IMPORT_ROOT: optionalString,
+  PHOTO_IMPORT_ZIP_LIMIT: z.string().default('500mb'),
   SYNC_PACING_MS: durationMs(300),
   SYNC_BUSY_PAUSE_MS: durationMs(5 * 60_000),
 });
@@ -100,6 +102,7 @@ export interface Config {
   api: { host: string; port: number; bodyLimit: string; photoLimit: string; token?: string };
   hikcentral: HikCentralConfig;
   sync: { pacingMs: number; busyPauseMs: number };
+  photos: { importRoot?: string; zipLimit: string };
 }
 
 export class ConfigError extends Error {
@@ -180,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       simPort: e.HIKCENTRAL_SIM_PORT,
     },
     sync: { pacingMs: e.SYNC_PACING_MS, busyPauseMs: e.SYNC_BUSY_PAUSE_MS },
+    photos: { importRoot: e.PHOTO_IMPORT_ROOT, zipLimit: e.PHOTO_IMPORT_ZIP_LIMIT },
   };
 }
 

@@ -6,13 +6,16 @@ import { Career, SyncOutcome, SyncRun, type SyncRunCounters } from '../db/entiti
 import {
   FailureType,
   type BulkSyncFailure,
+  type ImportSource,
   type PersonOutcome,
+  type PhotoImportCounts,
   type PersonRef,
   type SyncPersonInput,
   type SyncPersonResult,
 } from '../workflows/contracts';
 import { PersonSyncError, syncPersonToHikCentral, type HikCentralSyncSettings } from './hikcentral-person-sync';
 import { countPeople, peoplePage, type PeopleSource } from './people-pages';
+import { countImportEntries, importPhotoBatch, updatePhotoImport, type PhotoImportBatchResult } from './photo-import';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -125,6 +128,25 @@ export function createActivities(deps: ActivityDeps) {
       run.lastError = input.lastError;
       if (input.finished) run.finishedAt = new Date();
       await em.flush();
+    },
+
+    async countImportEntries(source: ImportSource): Promise<number> {
+      return countImportEntries(source);
+    },
+
+    async importPhotoBatch(input: { importId: string; source: ImportSource; afterName: string | null; limit: number }): Promise<PhotoImportBatchResult> {
+      return importPhotoBatch(fork(), input);
+    },
+
+    async updatePhotoImport(input: {
+      importId: string;
+      total: number;
+      processed: number;
+      counts: PhotoImportCounts;
+      state: string;
+      finished: boolean;
+    }): Promise<void> {
+      return updatePhotoImport(fork(), input);
     },
 
     /** Seed 001 / reference §1.5: pushes pending permission changes to the devices, once per bulk run. */

@@ -7,6 +7,7 @@ import { personsRouter } from './routes/persons/router';
 import { syncsRouter } from './routes/syncs/router';
 import { biometricoRouter } from './routes/biometrico/router';
 import { healthRouter } from './routes/health/router';
+import { photoImportsRouter } from './routes/photo-imports/router';
 import { openApiDocument } from './openapi';
 
 /** The HTTP API: starts, signals and queries workflows; reads and writes people. `listen()` is the caller's. */
@@ -23,6 +24,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/api/health', healthRouter(deps));
   app.use('/api/persons', personsRouter(deps));
   app.use('/api/syncs', syncsRouter(deps));
+  app.use('/api/photo-imports', photoImportsRouter(deps));
   app.use('/biometrico', biometricoRouter(deps));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));

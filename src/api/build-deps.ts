@@ -23,6 +23,9 @@ export function buildApiDeps(p: {
     photoLimit: p.config.api.photoLimit,
     defaultPacingMs: p.config.sync.pacingMs,
     busyPauseMs: p.config.sync.busyPauseMs,
+    importRoot: p.config.photos.importRoot,
+    dataDir: p.config.dataDir,
+    zipLimit: p.config.photos.zipLimit,
     checkHikCentral: async () => {
       const v = await p.hikcentral.version();
       return { ok: true, detail: `${v.produceName} ${v.softVersion}` };

@@ -16,6 +16,11 @@ export interface ApiDeps {
   checkHikCentral: () => Promise<{ ok: boolean; detail: string }>;
   /** HikCentral's stored face of a person (bytes stay out of Temporal), or null. */
   readHikCentralPhoto: (ci: string) => Promise<Buffer | null>;
+  /** Folder imports read only below this folder; undefined disables them. */
+  importRoot?: string;
+  /** Uploaded zips are kept under `<dataDir>/imports`. */
+  dataDir: string;
+  zipLimit: string;
   /** How long the seed-compatible routes wait for a person's sync. */
   personSyncTimeoutMs?: number;
 }

@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261127052610 } from './migrations/Migration20261127052610';
 import { Migration20261127062643 } from './migrations/Migration20261127062643';
 import { Migration20261127063636 } from './migrations/Migration20261127063636';
+import { Migration20261127065321 } from './migrations/Migration20261127065321';
 
 /**
  * Committed migrations, imported rather than discovered on disk, so they run the same under tsx,
@@ -11,4 +12,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127052610', class: Migration20261127052610 },
   { name: 'Migration20261127062643', class: Migration20261127062643 },
   { name: 'Migration20261127063636', class: Migration20261127063636 },
+  { name: 'Migration20261127065321', class: Migration20261127065321 },
 ];

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, hikCentralSyncSettings, loadConfig } from '../config';
 import { createLogger } from '../logger';
@@ -7,6 +8,8 @@ import { createHikCentralWorker } from './worker';
 
 /** `npm run worker`: the worker against external services (DATABASE_URL, TEMPORAL_ADDRESS, HIKCENTRAL_URL). */
 async function main(): Promise<void> {
+  // Photos are rendered once and kept in PostgreSQL; libvips' own operation cache would only hold memory.
+  sharp.cache(false);
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'gatesync-worker');
   const missing = [

@@ -37,8 +37,18 @@ export const bulkTargetCall = proxyActivities<Pick<Activities, 'syncPerson'>>({
   },
 });
 
+/** Decoding and checking photos: minutes per batch, heartbeating so a retry resumes where it stopped. */
+export const photoWork = proxyActivities<Pick<Activities, 'importPhotoBatch' | 'countImportEntries'>>({
+  startToCloseTimeout: '15m',
+  heartbeatTimeout: '60s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 },
+});
+
 export const dbWork = proxyActivities<
-  Pick<Activities, 'recordPersonOutcome' | 'careerExists' | 'countPeople' | 'peoplePage' | 'openSyncRun' | 'updateSyncRun'>
+  Pick<
+    Activities,
+    'recordPersonOutcome' | 'careerExists' | 'countPeople' | 'peoplePage' | 'openSyncRun' | 'updateSyncRun' | 'updatePhotoImport'
+  >
 >({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },

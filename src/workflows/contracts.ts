@@ -167,3 +167,43 @@ export const Patches = {
   /** Apply access-level changes when someone joined one, for single syncs too (was: when any synced). */
   applyWhenGroupsJoined: 'apply-when-groups-joined',
 } as const;
+
+// ---------------------------------------------------------------- bulk photo import (issue 3 §5)
+
+/** Where a photo dump is on the server: a folder, or a zip saved by the API. Never the bytes. */
+export type ImportSource = { kind: 'folder'; path: string } | { kind: 'zip'; path: string };
+
+export type PhotoImportOutcomeName = 'imported' | 'unchanged' | 'unknownCi' | 'failedCheck' | 'unreadable' | 'skipped';
+export type PhotoImportCounts = Record<PhotoImportOutcomeName, number>;
+
+export interface PhotoImportCarried {
+  total: number;
+  processed: number;
+  cursor: string | null;
+  counts: PhotoImportCounts;
+  continuedAsNew: number;
+}
+
+export interface PhotoImportInput {
+  /** The photo_import row the API created. */
+  importId: string;
+  source: ImportSource;
+  batchSize?: number;
+  continueAsNewAfterEvents?: number;
+  carried?: PhotoImportCarried;
+}
+
+export interface PhotoImportProgress {
+  importId: string;
+  total: number;
+  processed: number;
+  percent: number;
+  counts: PhotoImportCounts;
+  state: 'running' | 'completed';
+  continuedAsNew: number;
+}
+
+export type PhotoImportResult = Omit<PhotoImportProgress, 'percent'>;
+
+export const photoImportWorkflowId = (importId: string): string => `photo-import:${importId}`;
+export const importProgressQuery = defineQuery<PhotoImportProgress>('importProgress');

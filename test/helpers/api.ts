@@ -26,6 +26,9 @@ export async function startApi(s: Services, taskQueue: string, overrides: Partia
     photoLimit: '5mb',
     defaultPacingMs: 0,
     busyPauseMs: 1000,
+    dataDir: s.dataDir,
+    importRoot: s.dataDir,
+    zipLimit: '50mb',
     checkHikCentral: async () => {
       const v = await s.hikcentral.version();
       return { ok: true, detail: v.softVersion };

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
@@ -35,6 +37,8 @@ export interface Services {
   hikcentral: HikCentralClient;
   settings: HikCentralSyncSettings;
   workflowBundle: { code: string };
+  /** A scratch folder for this test file (photo dumps, uploaded zips); removed on close. */
+  dataDir: string;
   /** A new task queue per test (sdk-typescript tests' convention). */
   taskQueue(): string;
   startWorker(taskQueue: string): Promise<RunningWorker>;
@@ -75,6 +79,7 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
   const settings: HikCentralSyncSettings = { orgIndexCode: '2', validityDays: 365, privilegeGroupIds: [], ...opts.settings };
   const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
   const workers: RunningWorker[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatesync-test-data-'));
 
   return {
     orm,
@@ -85,6 +90,7 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
     hikcentral,
     settings,
     workflowBundle,
+    dataDir,
     taskQueue: () => `test-${randomUUID()}`,
     async startWorker(taskQueue: string): Promise<RunningWorker> {
       const worker = await createHikCentralWorker({
@@ -116,6 +122,7 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
       await a.connect();
       await a.query(`drop database if exists "${dbName}" with (force)`);
       await a.end();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

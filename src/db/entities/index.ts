@@ -6,6 +6,7 @@ export { HikCentralPersonState, SYNC_OUTCOMES, type SyncOutcomeKind } from './hi
 export { SyncRun, type SyncRunCounters } from './sync-run.entity';
 export { SyncOutcome } from './sync-outcome.entity';
 export { PhotoRendition } from './photo-rendition.entity';
+export { PhotoImport, PhotoImportItem, PHOTO_IMPORT_OUTCOMES, type PhotoImportOutcome } from './photo-import.entity';
 
 import { BaseEntity } from './base.entity';
 import { Career } from './career.entity';
@@ -15,5 +16,6 @@ import { HikCentralPersonState } from './hikcentral-person-state.entity';
 import { SyncRun } from './sync-run.entity';
 import { SyncOutcome } from './sync-outcome.entity';
 import { PhotoRendition } from './photo-rendition.entity';
+import { PhotoImport, PhotoImportItem } from './photo-import.entity';
 
-export const ALL_ENTITIES = [BaseEntity, Career, Person, Photo, HikCentralPersonState, SyncRun, SyncOutcome, PhotoRendition];
+export const ALL_ENTITIES = [BaseEntity, Career, Person, Photo, HikCentralPersonState, SyncRun, SyncOutcome, PhotoRendition, PhotoImport, PhotoImportItem];

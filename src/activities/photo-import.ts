@@ -1,0 +1,130 @@
+import { Context } from '@temporalio/activity';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Person, PhotoImport, type PhotoImportOutcome } from '../db/entities';
+import { setPersonPhoto } from '../db/repositories/person-repository';
+import { PhotoInputError, inspectPhoto } from '../photos/photo-intake';
+import { failedRulesMessage } from '../photos/photo-rules';
+import { ciFromFileName, listImportEntries, readImportEntries, type ImportSource } from '../photos/import-source';
+
+export interface PhotoImportBatchResult {
+  /** The last file name handled: the workflow's cursor. */
+  lastName: string | null;
+  counts: Partial<Record<PhotoImportOutcome, number>>;
+  handled: number;
+}
+
+/** Files read per round trip inside one batch; heartbeats go out after each. */
+const CHUNK = 10;
+
+/**
+ * Imports the next `limit` files after `afterName` (sorted order). Heartbeats the last file handled
+ * after each chunk, so a retry after a worker crash resumes there instead of at the batch start;
+ * outcomes are upserted per (import, file), so a file handled twice is still counted once.
+ */
+export async function importPhotoBatch(
+  em: EntityManager,
+  input: { importId: string; source: ImportSource; afterName: string | null; limit: number },
+): Promise<PhotoImportBatchResult> {
+  const ctx = activityContext();
+  const resumed = (ctx?.info.heartbeatDetails as { lastName?: string } | undefined)?.lastName;
+  const from = resumed !== undefined && (input.afterName === null || resumed > input.afterName) ? resumed : input.afterName;
+  const all = await listImportEntries(input.source);
+  const endIndex = Math.min(all.length, upperIndex(all, input.afterName) + input.limit);
+  const names = all.slice(upperIndex(all, from), endIndex);
+  const batchEnd = all[endIndex - 1] ?? input.afterName;
+  let lastName = from;
+  for (let i = 0; i < names.length; i += CHUNK) {
+    const chunk = names.slice(i, i + CHUNK);
+    const files = await readImportEntries(input.source, chunk);
+    for (const name of chunk) {
+      const { outcome, ci, reason } = await importOne(em.fork(), name, files.get(name));
+      await em
+        .getConnection()
+        .execute(
+          `insert into photo_import_item (id, created_at, updated_at, photo_import_id, file_name, ci, outcome, reason)
+           values (gen_random_uuid(), now(), now(), ?, ?, ?, ?, ?)
+           on conflict (photo_import_id, file_name) do update set outcome = excluded.outcome, reason = excluded.reason, updated_at = now()`,
+          [input.importId, name, ci, outcome, reason],
+        );
+      lastName = name;
+    }
+    ctx?.heartbeat({ lastName });
+  }
+  // Counts are read back from the rows of this batch's range, so a resumed batch does not count twice.
+  const rows = await em.getConnection().execute<{ outcome: PhotoImportOutcome; n: string }[]>(
+    `select outcome, count(*) as n from photo_import_item
+      where photo_import_id = ? and file_name > ? and file_name <= ? group by outcome`,
+    [input.importId, input.afterName ?? '', batchEnd ?? ''],
+  );
+  const counts: Partial<Record<PhotoImportOutcome, number>> = {};
+  let handled = 0;
+  for (const r of rows) {
+    counts[r.outcome] = Number(r.n);
+    handled += Number(r.n);
+  }
+  return { lastName: batchEnd ?? lastName, counts, handled };
+}
+
+function upperIndex(sorted: string[], after: string | null): number {
+  if (after === null) return 0;
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as string) <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+async function importOne(
+  em: EntityManager,
+  name: string,
+  file: Buffer | Error | undefined,
+): Promise<{ outcome: PhotoImportOutcome; ci: string | null; reason: string | null }> {
+  const ci = ciFromFileName(name);
+  if (ci === null) return { outcome: 'skipped', ci: null, reason: 'not named <ci>.jpg|jpeg|png|webp|avif' };
+  if (file === undefined || file instanceof Error) return { outcome: 'unreadable', ci, reason: file?.message ?? 'missing' };
+  const person = await em.findOne(Person, { ci });
+  if (person === null) return { outcome: 'unknownCi', ci, reason: `no person with ci ${ci}` };
+  let inspected;
+  try {
+    inspected = await inspectPhoto(file);
+  } catch (e) {
+    if (e instanceof PhotoInputError) return { outcome: 'unreadable', ci, reason: `${e.reason}: ${e.message}` };
+    throw e;
+  }
+  // The same photo again: stored once (setPersonPhoto finds it by version), still reported by its checks.
+  const unchanged = person.photoVersion === inspected.version;
+  const photo = await setPersonPhoto(em, person, inspected);
+  if (photo.checks !== null && photo.checks !== undefined && !photo.checks.passed) {
+    return { outcome: 'failedCheck', ci, reason: failedRulesMessage(photo.checks) };
+  }
+  return { outcome: unchanged ? 'unchanged' : 'imported', ci, reason: null };
+}
+
+export async function countImportEntries(source: ImportSource): Promise<number> {
+  return (await listImportEntries(source)).length;
+}
+
+export async function updatePhotoImport(
+  em: EntityManager,
+  input: { importId: string; total: number; processed: number; counts: Record<PhotoImportOutcome, number>; state: string; finished: boolean },
+): Promise<void> {
+  const row = await em.findOneOrFail(PhotoImport, { id: input.importId });
+  row.total = input.total;
+  row.processed = input.processed;
+  row.counts = { ...input.counts };
+  row.state = input.state;
+  if (input.finished) row.finishedAt = new Date();
+  await em.flush();
+}
+

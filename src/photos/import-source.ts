@@ -1,0 +1,104 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import yauzl from 'yauzl';
+
+import type { ImportSource } from '../workflows/contracts';
+export type { ImportSource };
+
+/** A photo file the import will look at: `<ci>.<ext>`, anywhere in the folder or zip. */
+export interface ImportEntry {
+  /** Folder: path relative to the folder; zip: the entry's name. Sorted order is the import order. */
+  name: string;
+}
+
+const MAX_FILE_BYTES = 25 * 1024 * 1024;
+
+async function walk(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(dir, { withFileTypes: true })) {
+    if (d.name.startsWith('.')) continue;
+    const rel = prefix === '' ? d.name : `${prefix}/${d.name}`;
+    if (d.isDirectory()) out.push(...(await walk(join(dir, d.name), rel)));
+    else if (d.isFile()) out.push(rel);
+  }
+  return out;
+}
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) =>
+      err || zip === undefined ? reject(err ?? new Error('cannot open zip')) : resolve(zip),
+    ),
+  );
+}
+
+async function zipEntries(path: string): Promise<Array<{ name: string; entry: yauzl.Entry }>> {
+  const zip = await openZip(path);
+  try {
+    return await new Promise((resolve, reject) => {
+      const out: Array<{ name: string; entry: yauzl.Entry }> = [];
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (!entry.fileName.endsWith('/') && !basename(entry.fileName).startsWith('.')) out.push({ name: entry.fileName, entry });
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve(out));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
+}
+
+/** Every file of the source, sorted by name: the import's stable order and cursor space. */
+export async function listImportEntries(source: ImportSource): Promise<string[]> {
+  const names = source.kind === 'folder' ? await walk(source.path) : (await zipEntries(source.path)).map((e) => e.name);
+  return names.sort();
+}
+
+/** Reads the files named, in order; a file over the size limit comes back as an error. */
+export async function readImportEntries(source: ImportSource, names: string[]): Promise<Map<string, Buffer | Error>> {
+  const out = new Map<string, Buffer | Error>();
+  if (source.kind === 'folder') {
+    for (const name of names) {
+      const p = join(source.path, name);
+      const size = (await stat(p)).size;
+      out.set(name, size > MAX_FILE_BYTES ? new Error(`file is ${size} bytes, over ${MAX_FILE_BYTES}`) : await readFile(p));
+    }
+    return out;
+  }
+  const wanted = new Set(names);
+  const zip = await openZip(source.path);
+  try {
+    const entries = (await zipEntries(source.path)).filter((e) => wanted.has(e.name));
+    for (const { name, entry } of entries) {
+      if (entry.uncompressedSize > MAX_FILE_BYTES) {
+        out.set(name, new Error(`file is ${entry.uncompressedSize} bytes, over ${MAX_FILE_BYTES}`));
+        continue;
+      }
+      out.set(name, await readZipEntry(zip, entry));
+    }
+  } finally {
+    zip.close();
+  }
+  return out;
+}
+
+function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer | Error> {
+  return new Promise((resolve) => {
+    zip.openReadStream(entry, (err, stream) => {
+      if (err || stream === undefined) return resolve(err ?? new Error('cannot read entry'));
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => resolve(Buffer.concat(chunks)));
+      stream.on('error', (e) => resolve(e));
+    });
+  });
+}
+
+const PHOTO_NAME = /^([0-9A-Za-z]{4,16})\.(jpe?g|png|webp|avif)$/i;
+
+/** `<ci>.jpg|jpeg|png|webp|avif` → the ci; anything else is not a photo of a person. */
+export function ciFromFileName(name: string): string | null {
+  return PHOTO_NAME.exec(basename(name))?.[1] ?? null;
+}
