@@ -32,20 +32,38 @@ export async function importPhotoBatch(
   const endIndex = Math.min(all.length, upperIndex(all, input.afterName) + input.limit);
   const names = all.slice(upperIndex(all, from), endIndex);
   const batchEnd = all[endIndex - 1] ?? input.afterName;
-  let lastName = from;
-  for (let i = 0; i < names.length; i += CHUNK) {
-    const chunk = names.slice(i, i + CHUNK);
-    const files = await readImportEntries(input.source, chunk);
-    for (const name of chunk) {
-      const { outcome, ci, reason } = await importOne(em.fork(), name, files.get(name));
+  // Files this import already recorded are done: the database, not only the (throttled) heartbeat,
+  // says where a crashed attempt got to.
+  const done = new Set(
+    (
       await em
         .getConnection()
-        .execute(
-          `insert into photo_import_item (id, created_at, updated_at, photo_import_id, file_name, ci, outcome, reason)
-           values (gen_random_uuid(), now(), now(), ?, ?, ?, ?, ?)
-           on conflict (photo_import_id, file_name) do update set outcome = excluded.outcome, reason = excluded.reason, updated_at = now()`,
-          [input.importId, name, ci, outcome, reason],
-        );
+        .execute<{ file_name: string }[]>(
+          'select file_name from photo_import_item where photo_import_id = ? and file_name > ? and file_name <= ?',
+          [input.importId, from ?? '', batchEnd ?? ''],
+        )
+    ).map((r) => r.file_name),
+  );
+  const todo = names.filter((n) => !done.has(n));
+  let lastName = from;
+  for (let i = 0; i < todo.length; i += CHUNK) {
+    const chunk = todo.slice(i, i + CHUNK);
+    const files = await readImportEntries(input.source, chunk);
+    for (const name of chunk) {
+      // The photo and its outcome row commit together, so a crash leaves both or neither.
+      await em.fork().transactional(async (tem) => {
+        const { outcome, ci, reason } = await importOne(tem, name, files.get(name));
+        await tem
+          .getConnection()
+          .execute(
+            `insert into photo_import_item (id, created_at, updated_at, photo_import_id, file_name, ci, outcome, reason)
+             values (gen_random_uuid(), now(), now(), ?, ?, ?, ?, ?)
+             on conflict (photo_import_id, file_name) do update set outcome = excluded.outcome, reason = excluded.reason, updated_at = now()`,
+            [input.importId, name, ci, outcome, reason],
+            'run',
+            tem.getTransactionContext(),
+          );
+      });
       lastName = name;
     }
     ctx?.heartbeat({ lastName });

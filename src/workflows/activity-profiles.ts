@@ -40,7 +40,8 @@ export const bulkTargetCall = proxyActivities<Pick<Activities, 'syncPerson'>>({
 /** Decoding and checking photos: minutes per batch, heartbeating so a retry resumes where it stopped. */
 export const photoWork = proxyActivities<Pick<Activities, 'importPhotoBatch' | 'countImportEntries'>>({
   startToCloseTimeout: '15m',
-  heartbeatTimeout: '60s',
+  // A chunk of ten photos takes a few seconds; a worker that died is noticed within this.
+  heartbeatTimeout: '20s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 },
 });
 
