@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inject } from 'vitest';
 import { PhotoImport } from '../../src/db/entities';
 import type { PhotoImportResult } from '../../src/workflows/contracts';
 import { TEST_APP_KEY, TEST_APP_SECRET, startServices, type Services } from '../helpers/services';
