@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
@@ -134,13 +134,20 @@ async function main(): Promise<void> {
     stops.push(['client connection', () => connection.close()]);
     const temporal = new Client({ connection, namespace: config.temporal.namespace });
     const token = config.api.token ?? persistentDevToken(config.dataDir);
-    const app = createApp(buildApiDeps({ config, orm, temporal, hikcentral, token, logger }));
+    // The embedded stack imports photo dumps from a folder in its data dir unless told otherwise.
+    const apiConfig: Config = {
+      ...config,
+      photos: { ...config.photos, importRoot: config.photos.importRoot ?? resolve(config.dataDir, 'photo-dumps') },
+    };
+    mkdirSync(apiConfig.photos.importRoot as string, { recursive: true });
+    const app = createApp(buildApiDeps({ config: apiConfig, orm, temporal, hikcentral, token, logger }));
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(config.api.port, config.api.host, () => resolve(s));
     });
     stops.push(['api', () => new Promise<void>((r) => server.close(() => r()))]);
 
     const apiUrl = `http://${config.api.host}:${config.api.port}`;
+    const importRoot = apiConfig.photos.importRoot ?? '';
     process.stdout.write(
       [
         '',
@@ -150,6 +157,7 @@ async function main(): Promise<void> {
         `  Temporal       ${temporalAddress}  namespace ${config.temporal.namespace}`,
         `  HikCentral     ${hikUrl}${config.hikcentral.url === undefined ? '  (simulator)' : ''}`,
         `  Admin token    ${token}`,
+        `  Photo imports  ${importRoot}`,
         '',
         `  try: curl -H "Authorization: Bearer ${token}" -X POST "${apiUrl}/api/syncs/careers/Medicina"`,
         'Ctrl-C stops everything.',
