@@ -9,6 +9,7 @@ import { currentPhotoBytes, personView } from '../../../db/repositories/person-r
 import { peoplePage } from '../../../activities/people-pages';
 import { runPersonSync } from '../syncs/person-sync-runner';
 import { ciParams } from '../persons/schemas';
+import { comparePerson, seedComparison } from '../persons/compare';
 
 const pendingQuery = z.object({ carrera_name: z.string().trim().min(1).max(200) });
 
@@ -69,6 +70,11 @@ export function biometricoRouter(deps: ApiDeps): Router {
     const photo = await currentPhotoBytes(em(), params.ci);
     if (photo === null) throw notFound(`photo of ${params.ci}`);
     sendPhoto(res, photo);
+  });
+
+  r.get('/compare-hikdoc-est/:ci', validate({ params: ciParams }), async (_req, res) => {
+    const { params } = parsed<unknown, { ci: string }>(res);
+    res.json(seedComparison(await comparePerson(deps, params.ci)));
   });
 
   r.get('/gethick/:ci', validate({ params: ciParams }), async (_req, res) => {

@@ -14,6 +14,7 @@ import {
 } from '../../../db/repositories/person-repository';
 import { PhotoInputError, inspectPhoto } from '../../../photos/photo-intake';
 import { runPersonSync } from '../syncs/person-sync-runner';
+import { comparePerson } from './compare';
 import { ciParams, createPersonBody, listPersonsQuery, type CreatePersonBody } from './schemas';
 
 /** Content types accepted for a photo, and the decoded format each must match. */
@@ -95,6 +96,11 @@ export function personsRouter(deps: ApiDeps): Router {
     const photo = await currentPhotoBytes(em(), params.ci);
     if (photo === null) throw notFound(`photo of ${params.ci}`);
     sendPhoto(res, photo);
+  });
+
+  r.get('/:ci/compare', validate({ params: ciParams }), async (_req, res) => {
+    const { params } = parsed<unknown, { ci: string }>(res);
+    res.json(await comparePerson(deps, params.ci));
   });
 
   r.post('/:ci/sync', validate({ params: ciParams }), async (_req, res) => {

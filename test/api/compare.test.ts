@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { analyseFaces } from '../../src/photos/face-analysis';
+import { startServices, type Services } from '../helpers/services';
+import { startApi, type TestApi } from '../helpers/api';
+
+/** The largest face of a sample photo that ships inside the face-api package, as a 600×600 portrait. */
+async function portrait(sample: number): Promise<Buffer> {
+  const photo = readFileSync(join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', `sample${sample}.jpg`));
+  const a = await analyseFaces(photo);
+  const f = [...a.faces].sort((p, q) => q.box.width - p.box.width)[0]!;
+  const k = (await sharp(photo).metadata()).width! / a.width;
+  const side = Math.round(f.box.height * k * 1.9);
+  const left = Math.max(0, Math.round((f.box.x + f.box.width / 2) * k - side / 2));
+  const top = Math.max(0, Math.round((f.box.y + f.box.height / 2) * k - side / 2));
+  return sharp(photo).extract({ left, top, width: side, height: side }).resize(600, 600).jpeg({ quality: 92 }).toBuffer();
+}
+
+describe('photo comparison: records photo vs the one HikCentral holds (seed 000 compare-hikdoc-est)', () => {
+  let s: Services;
+  let api: TestApi;
+  let n = 0;
+  beforeAll(async () => {
+    s = await startServices();
+    const tq = s.taskQueue();
+    await s.startWorker(tq);
+    api = await startApi(s, tq);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await s?.close();
+  });
+
+  const personWithPhoto = async (photo: Buffer): Promise<string> => {
+    const ci = `77${String(Date.now()).slice(-6)}${++n}`;
+    expect((await api.request('POST', '/api/persons', { body: { ci, givenName: 'Ana', familyName: 'Loor', career: 'Compare', kind: 'student' } })).status).toBe(201);
+    expect((await api.request('PUT', `/api/persons/${ci}/photo`, { raw: photo, contentType: 'image/jpeg' })).status).toBe(200);
+    expect((await api.request('POST', `/api/persons/${ci}/sync`)).json.outcome).toBe('synced');
+    return ci;
+  };
+
+  it('given the same face on both sides, should say identical with a similarity in the seed format', async () => {
+    const ci = await personWithPhoto(await portrait(3));
+    const r = await api.request('GET', `/biometrico/compare-hikdoc-est/${ci}`);
+    expect(r.status).toBe(200);
+    expect(r.json.identicas).toBe(true);
+    expect(r.json.similitud).toMatch(/^\d{1,3}\.\d%$/);
+    expect(parseFloat(r.json.similitud)).toBeGreaterThan(90);
+    const detail = await api.request('GET', `/api/persons/${ci}/compare`);
+    expect(detail.json).toMatchObject({ ci, identical: true });
+    expect(detail.json.distance).toBeLessThan(0.45);
+  }, 60_000);
+
+  it('given a new records photo of someone else, not yet synced, should say different', async () => {
+    const ci = await personWithPhoto(await portrait(3));
+    expect((await api.request('PUT', `/api/persons/${ci}/photo`, { raw: await portrait(1), contentType: 'image/jpeg' })).status).toBe(200);
+    const r = await api.request('GET', `/biometrico/compare-hikdoc-est/${ci}`);
+    expect(r.json.identicas).toBe(false);
+    expect(parseFloat(r.json.similitud)).toBeLessThan(90);
+  }, 60_000);
+
+  it('given a photo with no face, should say so in an error field instead of a number', async () => {
+    const ci = await personWithPhoto(await sharp({ create: { width: 600, height: 600, channels: 3, background: '#8a6' } }).jpeg().toBuffer());
+    const r = await api.request('GET', `/biometrico/compare-hikdoc-est/${ci}`);
+    expect(r.json).toEqual({ identicas: false, error: 'the records photo has no face' });
+  }, 60_000);
+
+  it('given a person never synced, should answer 404', async () => {
+    const ci = `78${String(Date.now()).slice(-6)}`;
+    await api.request('POST', '/api/persons', { body: { ci, givenName: 'B', familyName: 'C', career: 'Compare', kind: 'staff' } });
+    await api.request('PUT', `/api/persons/${ci}/photo`, { raw: await portrait(3), contentType: 'image/jpeg' });
+    expect((await api.request('GET', `/biometrico/compare-hikdoc-est/${ci}`)).status).toBe(404);
+  }, 60_000);
+});
