@@ -86,7 +86,8 @@ export interface WorkerProcess {
 
 /** The worker in its own process, so its memory is measured alone. */
 export async function startWorkerProcess(stack: BenchStack, taskQueue: string, workflowBundlePath: string): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'worker-process.ts')], {
+  // The production worker entry (`npm run worker`), so the figure is the real worker's memory.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'src', 'workers', 'main.ts')], {
     env: {
       ...process.env,
       DATABASE_URL: stack.databaseUrl,
@@ -96,14 +97,14 @@ export async function startWorkerProcess(stack: BenchStack, taskQueue: string, w
       HIKCENTRAL_APP_KEY: BENCH_APP_KEY,
       HIKCENTRAL_APP_SECRET: BENCH_APP_SECRET,
       HIKCENTRAL_ORG_INDEX_CODE: '2',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
       GATESYNC_WORKFLOW_BUNDLE: workflowBundlePath,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (b: Buffer) => {
-      if (b.toString().includes('worker ready')) resolve();
+      if (b.toString().includes('"msg":"worker started"')) resolve();
     });
     child.once('exit', (code) => reject(new Error(`worker process exited with ${code}`)));
   });

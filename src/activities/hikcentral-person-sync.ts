@@ -1,3 +1,4 @@
+import { ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { HikCentralClient } from '../targets/hikcentral/client';
 import { HikCentralError } from '../targets/hikcentral/errors';
@@ -52,16 +53,13 @@ export async function syncPersonToHikCentral(
   if (person.photoVersion === null || person.photoVersion === undefined) {
     throw new PersonSyncError('noPhoto', `person ${ci} has no photo`);
   }
-  const photo = await em.findOne(
-    Photo,
-    { person, version: person.photoVersion },
-    { populate: ['data'] as never },
-  );
+  // Bytes are not loaded here: the target's rendition is usually cached (renditionFor loads them if not).
+  const photo = await em.findOne(Photo, { person, version: person.photoVersion });
   if (photo === null) throw new PersonSyncError('noPhoto', `photo ${person.photoVersion} of ${ci} is missing`);
   // A photo that failed a check is never pushed (issue 3 §2): reported as rejected, HikCentral untouched.
   const rejectedByChecks = photo.checksPassed === false;
 
-  const state = (await em.findOne(HikCentralPersonState, { person })) ?? new HikCentralPersonState(em.getReference(Person, person.id) as never);
+  const state = (await em.findOne(HikCentralPersonState, { person })) ?? new HikCentralPersonState(ref(person));
   em.persist(state);
   const version = person.photoVersion;
   const familyName = person.familyNames;

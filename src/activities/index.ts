@@ -1,11 +1,10 @@
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { HikCentralClient } from '../targets/hikcentral/client';
 import { HikCentralError } from '../targets/hikcentral/errors';
 import { Career, SyncOutcome, SyncRun, type SyncRunCounters } from '../db/entities';
 import {
   FailureType,
-  type BulkSyncFailure,
   type ImportSource,
   type PersonOutcome,
   type PhotoImportCounts,
@@ -14,7 +13,7 @@ import {
   type SyncPersonResult,
 } from '../workflows/contracts';
 import { PersonSyncError, syncPersonToHikCentral, type HikCentralSyncSettings } from './hikcentral-person-sync';
-import { countPeople, peoplePage, type PeopleSource } from './people-pages';
+import { countPeople, peoplePage, type PeopleSource } from '../db/repositories/people-pages';
 import { countImportEntries, importPhotoBatch, updatePhotoImport, type PhotoImportBatchResult } from './photo-import';
 
 export interface ActivityDeps {
@@ -22,9 +21,6 @@ export interface ActivityDeps {
   hikcentral: HikCentralClient;
   settings: HikCentralSyncSettings;
 }
-
-/** HikCentral saying "too much, slow down" (reference §1.7): the bulk run pauses instead of retrying. */
-const OVERLOAD_CODES = new Set(['http-429', '6', '0x02401009', '0x00052101']);
 
 /** Turns a classified target error into the failure a workflow branches on (STYLE §8). */
 function toFailure(e: unknown): unknown {
@@ -36,10 +32,9 @@ function toFailure(e: unknown): unknown {
   const message = `HikCentral ${e.code}: ${e.hcpMessage}`;
   switch (e.kind) {
     case 'transient': {
-      const busy = OVERLOAD_CODES.has(e.code);
       return ApplicationFailure.create({
         message,
-        type: busy ? FailureType.TargetBusy : FailureType.TargetTransient,
+        type: e.overloaded ? FailureType.TargetBusy : FailureType.TargetTransient,
         details,
         nextRetryDelay: e.retryAfterMs !== undefined ? e.retryAfterMs : undefined,
       });
@@ -170,22 +165,16 @@ async function upsertOutcome(
   code: string,
   message: string,
 ): Promise<void> {
-  const run = em.getReference(SyncRun, runId);
+  const run = em.getReference(SyncRun, runId, { wrapped: true });
   const existing = await em.findOne(SyncOutcome, { run, ci });
   if (existing !== null) {
     existing.outcome = outcome;
     existing.code = code;
     existing.message = message;
   } else {
-    em.persist(new SyncOutcome({ run: em.getReference(SyncRun, runId) as never, ci, outcome, code, message }));
+    em.persist(new SyncOutcome({ run, ci, outcome, code, message }));
   }
-  try {
-    await em.flush();
-  } catch (e) {
-    log.warn('could not record outcome', { ci, error: (e as Error).message });
-    throw e;
-  }
+  await em.flush();
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { BulkSyncFailure };

@@ -17,35 +17,31 @@ export interface PhotoImportBatchResult {
 const CHUNK = 10;
 
 /**
- * Imports the next `limit` files after `afterName` (sorted order). Heartbeats the last file handled
- * after each chunk, so a retry after a worker crash resumes there instead of at the batch start;
- * outcomes are upserted per (import, file), so a file handled twice is still counted once.
+ * Imports the next `limit` files after `afterName` (sorted order). A retry after a worker crash
+ * skips the files this import already recorded — the database says where the attempt got to, since
+ * heartbeats are throttled — and heartbeats after each chunk keep the activity alive.
  */
 export async function importPhotoBatch(
   em: EntityManager,
   input: { importId: string; source: ImportSource; afterName: string | null; limit: number },
 ): Promise<PhotoImportBatchResult> {
   const ctx = activityContext();
-  const resumed = (ctx?.info.heartbeatDetails as { lastName?: string } | undefined)?.lastName;
-  const from = resumed !== undefined && (input.afterName === null || resumed > input.afterName) ? resumed : input.afterName;
   const all = await listImportEntries(input.source);
-  const endIndex = Math.min(all.length, upperIndex(all, input.afterName) + input.limit);
-  const names = all.slice(upperIndex(all, from), endIndex);
-  const batchEnd = all[endIndex - 1] ?? input.afterName;
-  // Files this import already recorded are done: the database, not only the (throttled) heartbeat,
-  // says where a crashed attempt got to.
+  const start = upperIndex(all, input.afterName);
+  const names = all.slice(start, start + input.limit);
+  const batchEnd = names[names.length - 1] ?? input.afterName;
   const done = new Set(
     (
       await em
         .getConnection()
         .execute<{ file_name: string }[]>(
           'select file_name from photo_import_item where photo_import_id = ? and file_name > ? and file_name <= ?',
-          [input.importId, from ?? '', batchEnd ?? ''],
+          [input.importId, input.afterName ?? '', batchEnd ?? ''],
         )
     ).map((r) => r.file_name),
   );
   const todo = names.filter((n) => !done.has(n));
-  let lastName = from;
+  let lastName = input.afterName;
   for (let i = 0; i < todo.length; i += CHUNK) {
     const chunk = todo.slice(i, i + CHUNK);
     const files = await readImportEntries(input.source, chunk);
@@ -80,7 +76,7 @@ export async function importPhotoBatch(
     counts[r.outcome] = Number(r.n);
     handled += Number(r.n);
   }
-  return { lastName: batchEnd ?? lastName, counts, handled };
+  return { lastName: batchEnd, counts, handled };
 }
 
 function upperIndex(sorted: string[], after: string | null): number {

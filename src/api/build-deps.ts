@@ -26,15 +26,22 @@ export function buildApiDeps(p: {
     importRoot: p.config.photos.importRoot,
     dataDir: p.config.dataDir,
     zipLimit: p.config.photos.zipLimit,
+    ...hikCentralReaders(p.hikcentral),
+  };
+}
+
+/** The API's two direct reads of HikCentral: its health, and a person's stored face (bytes stay out of Temporal). */
+export function hikCentralReaders(client: HikCentralClient): Pick<ApiDeps, 'checkHikCentral' | 'readHikCentralPhoto'> {
+  return {
     checkHikCentral: async () => {
-      const v = await p.hikcentral.version();
+      const v = await client.version();
       return { ok: true, detail: `${v.produceName} ${v.softVersion}` };
     },
     readHikCentralPhoto: async (ci) => {
-      const person = await p.hikcentral.findPersonByCode(ci);
+      const person = await client.findPersonByCode(ci);
       const picUri = person?.personPhoto?.picUri;
       if (person === null || picUri === undefined || picUri === '') return null;
-      return p.hikcentral.fetchPersonPhoto(person.personId, picUri);
+      return client.fetchPersonPhoto(person.personId, picUri);
     },
   };
 }

@@ -38,6 +38,34 @@ export function openApiDocument(): ReturnType<OpenApiGeneratorV3['generateDocume
     registry.registerPath({ method: 'post', path: `/api/syncs/{workflowId}/${s}`, security, request: { params: workflowIdParams }, responses: { 202: json('accepted'), 404: error, 409: error } });
   }
   registry.registerPath({ method: 'get', path: '/api/syncs/{workflowId}/outcomes', security, request: { params: workflowIdParams, query: outcomesQuery }, responses: { 200: json('per-person outcomes') } });
+  registry.registerPath({ method: 'get', path: '/api/persons/{ci}/photo', security, request: { params: ciParams }, responses: { 200: { description: 'the stored photo' }, 404: error } });
+  registry.registerPath({ method: 'get', path: '/api/persons/{ci}/photo/checks', security, request: { params: ciParams }, responses: { 200: json('each rule with its reason'), 404: error } });
+  registry.registerPath({ method: 'get', path: '/api/persons/{ci}/compare', security, request: { params: ciParams }, responses: { 200: json('{ identical, similarityPercent, distance } or { error }'), 404: error } });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/photo-imports',
+    security,
+    request: { body: { content: { 'application/json': { schema: z.object({ folder: z.string() }) } } } },
+    responses: { 202: json('{ id, workflowId, runId }'), 400: error },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/photo-imports/zip',
+    security,
+    request: { body: { content: { 'application/zip': { schema: z.string() } } } },
+    responses: { 202: json('{ id, workflowId, runId }'), 400: error, 413: error },
+  });
+  registry.registerPath({ method: 'get', path: '/api/photo-imports/{id}', security, request: { params: z.object({ id: z.string().uuid() }) }, responses: { 200: json('progress and counts'), 404: error } });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/photo-imports/{id}/report.csv',
+    security,
+    request: { params: z.object({ id: z.string().uuid() }) },
+    responses: { 200: { description: 'the files not imported, and why', content: { 'text/csv': { schema: z.string() } } }, 404: error },
+  });
+  registry.registerPath({ method: 'get', path: '/biometrico/compare-hikdoc-est/{ci}', security, request: { params: ciParams }, responses: { 200: json('{ identicas, similitud } — seed 000') } });
+  registry.registerPath({ method: 'get', path: '/biometrico/fotografia/{ci}', security, request: { params: ciParams }, responses: { 200: { description: 'the records photo — seed 000' }, 404: error } });
+  registry.registerPath({ method: 'get', path: '/biometrico/gethick/{ci}', security, request: { params: ciParams }, responses: { 200: { description: 'the photo HikCentral holds — seed 000' }, 404: error } });
   registry.registerPath({ method: 'get', path: '/api/health', security, responses: { 200: json('healthy'), 503: json('degraded') } });
   registry.registerPath({ method: 'post', path: '/biometrico/sync-hikdoc/{ci}', security, request: { params: ciParams }, responses: { 200: json('{ code, msg, data } — seed 000') } });
   registry.registerPath({ method: 'get', path: '/biometrico/get-pending-sync-est', security, request: { query: z.object({ carrera_name: z.string() }) }, responses: { 200: json('{ pendientes } — seed 000') } });

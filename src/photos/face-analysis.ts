@@ -1,6 +1,7 @@
 import { dirname, join, sep } from 'node:path';
 import sharp from 'sharp';
 import { headPose, type HeadPose, type Point } from './head-pose';
+import { withoutAddedProcessListeners } from '../process-listeners';
 
 /**
  * Face detection, 68 landmarks and 128-d descriptors on CPU, offline: @vladmandic/face-api on the
@@ -33,10 +34,9 @@ let loading: Promise<void> | undefined;
 const CRASH_HOOKS = ['uncaughtException', 'unhandledRejection'] as const;
 
 export function loadFaceModel(): Promise<void> {
-  loading ??= (async () => {
-    // The emscripten glue of the WASM backend adds process handlers that rethrow any unhandled
-    // rejection — they would turn one bad photo into a crashed worker or API. They are removed again.
-    const before = new Map(CRASH_HOOKS.map((e) => [e, new Set<unknown>(process.listeners(e as 'uncaughtException'))]));
+  // The emscripten glue of the WASM backend adds process handlers that rethrow any unhandled
+  // rejection — they would turn one bad photo into a crashed worker or API.
+  loading ??= withoutAddedProcessListeners(CRASH_HOOKS, async () => {
     const pkg = (name: string) => dirname(require.resolve(`${name}/package.json`));
     faceapi.tf.setWasmPaths(join(pkg('@tensorflow/tfjs-backend-wasm'), 'dist') + sep);
     await faceapi.tf.setBackend('wasm');
@@ -45,10 +45,7 @@ export function loadFaceModel(): Promise<void> {
     await faceapi.nets.tinyFaceDetector.loadFromDisk(models);
     await faceapi.nets.faceLandmark68Net.loadFromDisk(models);
     await faceapi.nets.faceRecognitionNet.loadFromDisk(models);
-    for (const e of CRASH_HOOKS) {
-      for (const l of process.listeners(e as 'uncaughtException')) if (!before.get(e)?.has(l)) process.removeListener(e, l);
-    }
-  })();
+  });
   return loading;
 }
 

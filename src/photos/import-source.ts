@@ -32,19 +32,24 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
   );
 }
 
-async function zipEntries(path: string): Promise<Array<{ name: string; entry: yauzl.Entry }>> {
-  const zip = await openZip(path);
-  try {
-    return await new Promise((resolve, reject) => {
-      const out: Array<{ name: string; entry: yauzl.Entry }> = [];
-      zip.on('entry', (entry: yauzl.Entry) => {
-        if (!entry.fileName.endsWith('/') && !basename(entry.fileName).startsWith('.')) out.push({ name: entry.fileName, entry });
-        zip.readEntry();
-      });
-      zip.on('end', () => resolve(out));
-      zip.on('error', reject);
+/** Reads the central directory of an open zip (the zip stays open for reading entries). */
+function zipEntries(zip: yauzl.ZipFile): Promise<Array<{ name: string; entry: yauzl.Entry }>> {
+  return new Promise((resolve, reject) => {
+    const out: Array<{ name: string; entry: yauzl.Entry }> = [];
+    zip.on('entry', (entry: yauzl.Entry) => {
+      if (!entry.fileName.endsWith('/') && !basename(entry.fileName).startsWith('.')) out.push({ name: entry.fileName, entry });
       zip.readEntry();
     });
+    zip.on('end', () => resolve(out));
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+}
+
+async function withZip<T>(path: string, fn: (zip: yauzl.ZipFile) => Promise<T>): Promise<T> {
+  const zip = await openZip(path);
+  try {
+    return await fn(zip);
   } finally {
     zip.close();
   }
@@ -52,7 +57,8 @@ async function zipEntries(path: string): Promise<Array<{ name: string; entry: ya
 
 /** Every file of the source, sorted by name: the import's stable order and cursor space. */
 export async function listImportEntries(source: ImportSource): Promise<string[]> {
-  const names = source.kind === 'folder' ? await walk(source.path) : (await zipEntries(source.path)).map((e) => e.name);
+  const names =
+    source.kind === 'folder' ? await walk(source.path) : (await withZip(source.path, zipEntries)).map((e) => e.name);
   return names.sort();
 }
 
@@ -68,19 +74,16 @@ export async function readImportEntries(source: ImportSource, names: string[]): 
     return out;
   }
   const wanted = new Set(names);
-  const zip = await openZip(source.path);
-  try {
-    const entries = (await zipEntries(source.path)).filter((e) => wanted.has(e.name));
-    for (const { name, entry } of entries) {
-      if (entry.uncompressedSize > MAX_FILE_BYTES) {
-        out.set(name, new Error(`file is ${entry.uncompressedSize} bytes, over ${MAX_FILE_BYTES}`));
-        continue;
-      }
-      out.set(name, await readZipEntry(zip, entry));
+  await withZip(source.path, async (zip) => {
+    for (const { name, entry } of (await zipEntries(zip)).filter((e) => wanted.has(e.name))) {
+      out.set(
+        name,
+        entry.uncompressedSize > MAX_FILE_BYTES
+          ? new Error(`file is ${entry.uncompressedSize} bytes, over ${MAX_FILE_BYTES}`)
+          : await readZipEntry(zip, entry),
+      );
     }
-  } finally {
-    zip.close();
-  }
+  });
   return out;
 }
 

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { ConfigError, hikCentralSyncSettings, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { initOrm } from '../db/orm';
@@ -7,11 +7,23 @@ import { createHikCentralClient } from '../targets/hikcentral/factory';
 import { createHikCentralWorker } from './worker';
 
 /** `npm run worker`: the worker against external services (DATABASE_URL, TEMPORAL_ADDRESS, HIKCENTRAL_URL). */
+/** LOG_LEVEL (pino's names) for the SDK's own logger too. */
+const TEMPORAL_LOG_LEVEL: Record<string, LogLevel> = {
+  trace: 'TRACE',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARN',
+  error: 'ERROR',
+  fatal: 'ERROR',
+  silent: 'ERROR',
+};
+
 async function main(): Promise<void> {
   // Photos are rendered once and kept in PostgreSQL; libvips' own operation cache would only hold memory.
   sharp.cache(false);
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'gatesync-worker');
+  Runtime.install({ logger: new DefaultLogger(TEMPORAL_LOG_LEVEL[config.logLevel] ?? 'INFO') });
   const missing = [
     ['DATABASE_URL', config.database.url],
     ['TEMPORAL_ADDRESS', config.temporal.address],

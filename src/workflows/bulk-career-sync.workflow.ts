@@ -11,7 +11,7 @@ import {
   ContinueAsNew,
   patched,
 } from '@temporalio/workflow';
-import type { PeopleSource } from '../activities/people-pages';
+import type { PeopleSource } from '../db/repositories/people-pages';
 import {
   FailureType,
   MAX_FAILURES_IN_RESULT,

@@ -6,8 +6,6 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
-export const HIKCENTRAL_TASK_QUEUE = 'gatesync-hikcentral';
-
 /** Failure types raised by activities; workflows branch on them (STYLE §8). */
 export const FailureType = {
   /** HikCentral refused the face picture; retrying the same photo cannot help. */

@@ -1,22 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dirname, join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { analyseFaces } from '../../src/photos/face-analysis';
 import { startServices, type Services } from '../helpers/services';
 import { startApi, type TestApi } from '../helpers/api';
-
-/** The largest face of a sample photo that ships inside the face-api package, as a 600×600 portrait. */
-async function portrait(sample: number): Promise<Buffer> {
-  const photo = readFileSync(join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', `sample${sample}.jpg`));
-  const a = await analyseFaces(photo);
-  const f = [...a.faces].sort((p, q) => q.box.width - p.box.width)[0]!;
-  const k = (await sharp(photo).metadata()).width! / a.width;
-  const side = Math.round(f.box.height * k * 1.9);
-  const left = Math.max(0, Math.round((f.box.x + f.box.width / 2) * k - side / 2));
-  const top = Math.max(0, Math.round((f.box.y + f.box.height / 2) * k - side / 2));
-  return sharp(photo).extract({ left, top, width: side, height: side }).resize(600, 600).jpeg({ quality: 92 }).toBuffer();
-}
+import { portrait } from '../helpers/faces';
 
 describe('photo comparison: records photo vs the one HikCentral holds (seed 000 compare-hikdoc-est)', () => {
   let s: Services;

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import pino from 'pino';
 import { createApp } from '../../src/api/app';
 import type { ApiDeps } from '../../src/api/deps';
+import { hikCentralReaders } from '../../src/api/build-deps';
 import type { Services } from './services';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
@@ -29,15 +30,7 @@ export async function startApi(s: Services, taskQueue: string, overrides: Partia
     dataDir: s.dataDir,
     importRoot: s.dataDir,
     zipLimit: '50mb',
-    checkHikCentral: async () => {
-      const v = await s.hikcentral.version();
-      return { ok: true, detail: v.softVersion };
-    },
-    readHikCentralPhoto: async (ci) => {
-      const p = await s.hikcentral.findPersonByCode(ci);
-      const uri = p?.personPhoto?.picUri;
-      return p === null || uri === undefined || uri === '' ? null : s.hikcentral.fetchPersonPhoto(p.personId, uri);
-    },
+    ...hikCentralReaders(s.hikcentral),
     ...overrides,
   };
   const app = createApp(deps);

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dirname, join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { analyseFaces, descriptorDistance, type DetectedFace } from '../../src/photos/face-analysis';
+import { samplePhoto } from '../helpers/faces';
 
-/** Real photos that ship inside the face-api package: group photos of different women (3–5 faces each). */
-const SAMPLE = (n: number): Buffer =>
-  readFileSync(join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', `sample${n}.jpg`));
 
 /** A square crop around one face, with margin, from a sample photo. */
 async function cropFace(photo: Buffer, face: DetectedFace, analysedWidth: number): Promise<Buffer> {
@@ -22,7 +18,7 @@ async function cropFace(photo: Buffer, face: DetectedFace, analysedWidth: number
 
 describe('face analysis (face-api on tfjs WASM, models from the npm package, offline)', () => {
   it('should find every face of a group photo, with landmarks and 128-d descriptors', async () => {
-    const a = await analyseFaces(SAMPLE(1));
+    const a = await analyseFaces(samplePhoto(1));
     expect(a.faces.length).toBeGreaterThanOrEqual(3);
     for (const f of a.faces) {
       expect(f.landmarks).toHaveLength(68);
@@ -37,7 +33,7 @@ describe('face analysis (face-api on tfjs WASM, models from the npm package, off
   }, 60_000);
 
   it('given a crop of one face, should find one face that stays close to itself and far from the others', async () => {
-    const photo = SAMPLE(1);
+    const photo = samplePhoto(1);
     const group = await analyseFaces(photo);
     const [first, ...others] = [...group.faces].sort((p, q) => q.box.width - p.box.width);
     const crop = await analyseFaces(await cropFace(photo, first!, group.width));
@@ -49,7 +45,7 @@ describe('face analysis (face-api on tfjs WASM, models from the npm package, off
   }, 60_000);
 
   it('should see a mirrored face turn the other way and a rotated face roll', async () => {
-    const photo = SAMPLE(1);
+    const photo = samplePhoto(1);
     const group = await analyseFaces(photo);
     const face = [...group.faces].sort((p, q) => Math.abs(q.pose.yaw) - Math.abs(p.pose.yaw))[0]!;
     const crop = await cropFace(photo, face, group.width);

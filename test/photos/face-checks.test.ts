@@ -1,29 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { dirname, join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { analyseFaces } from '../../src/photos/face-analysis';
 import { DEFAULT_FACE_CHECKS, checkFaces, type FaceCheckResult } from '../../src/photos/face-checks';
+import { portrait, samplePhoto } from '../helpers/faces';
 
-const SAMPLE = (n: number): Buffer =>
-  readFileSync(join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', `sample${n}.jpg`));
 const rule = (rs: FaceCheckResult[], name: string) => rs.find((r) => r.rule === name);
 
-/** The largest face of sample 3 cropped square with margin: one face filling about half the picture. */
-async function oneFace(): Promise<Buffer> {
-  const photo = SAMPLE(3);
-  const a = await analyseFaces(photo);
-  const f = [...a.faces].sort((p, q) => q.box.width - p.box.width)[0]!;
-  const k = (await sharp(photo).metadata()).width! / a.width;
-  const side = Math.round(f.box.height * k * 1.9);
-  const left = Math.max(0, Math.round((f.box.x + f.box.width / 2) * k - side / 2));
-  const top = Math.max(0, Math.round((f.box.y + f.box.height / 2) * k - side / 2));
-  return sharp(photo).extract({ left, top, width: side, height: side }).resize(600, 600).jpeg({ quality: 92 }).toBuffer();
-}
+/** The largest face of sample 3: one face filling about half the picture. */
+const oneFace = (): Promise<Buffer> => portrait(3);
 
 describe('face checks, each with its reason (real photos from the face-api package)', () => {
   it('given a group photo, should fail exactlyOneFace and stop there', async () => {
-    const photo = SAMPLE(1);
+    const photo = samplePhoto(1);
     const rs = await checkFaces(photo, await analyseFaces(photo));
     expect(rs).toHaveLength(1);
     expect(rs[0]).toMatchObject({ rule: 'exactlyOneFace', passed: false });

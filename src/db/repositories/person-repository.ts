@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { Career, HikCentralPersonState, Person, Photo, type PersonKind } from '../entities';
 import type { InspectedPhoto } from '../../photos/photo-intake';
 import { checkPhotoRules, type PhotoChecks } from '../../photos/photo-rules';
+import { PENDING_CONDITION } from './people-pages';
 
 export interface NewPerson {
   ci: string;
@@ -110,8 +111,7 @@ async function pendingPersonIds(em: EntityManager, career?: string): Promise<str
   const rows = await em.getConnection().execute<{ id: string }[]>(
     `select p.id from person p join career c on c.id = p.career_id
        left join hikcentral_person_state s on s.person_id = p.id
-      where p.active and p.photo_version is not null and (?::text is null or c.name = ?)
-        and (s.id is null or s.hik_person_id is null or s.synced_photo_version is distinct from p.photo_version)`,
+      where (?::text is null or c.name = ?) and ${PENDING_CONDITION}`,
     [career ?? null, career ?? null],
   );
   return rows.map((r) => r.id);
@@ -120,15 +120,17 @@ async function pendingPersonIds(em: EntityManager, career?: string): Promise<str
 async function viewsOf(em: EntityManager, people: Person[]): Promise<PersonView[]> {
   if (people.length === 0) return [];
   const states = await em.find(HikCentralPersonState, { person: { $in: people.map((p) => p.id) } });
-  const photos = await em.find(
-    Photo,
-    { person: { $in: people.map((p) => p.id) } },
-    { fields: ['person', 'version', 'format', 'width', 'height', 'byteSize', 'checks'] },
-  );
+  // Only each person's current photo, not every version they ever had.
+  const current = people.filter((p) => p.photoVersion).map((p) => ({ person: p.id, version: p.photoVersion as string }));
+  const photos =
+    current.length === 0
+      ? []
+      : await em.find(Photo, { $or: current }, { fields: ['person', 'version', 'format', 'width', 'height', 'byteSize', 'checks'] });
   const stateBy = new Map(states.map((s) => [s.person.id, s]));
+  const photoBy = new Map(photos.map((ph) => [ph.person.id, ph]));
   return people.map((p) => {
     const s = stateBy.get(p.id);
-    const ph = photos.find((x) => x.person.id === p.id && x.version === p.photoVersion);
+    const ph = photoBy.get(p.id);
     const registered = s?.hikPersonId !== null && s?.hikPersonId !== undefined;
     return {
       ci: p.ci,

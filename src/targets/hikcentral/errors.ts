@@ -41,6 +41,11 @@ export class HikCentralError extends Error {
   get retryable(): boolean {
     return this.kind === 'transient';
   }
+
+  /** HikCentral saying "too much, slow down" (429, server busy, max API calls, max load — §1.7). */
+  get overloaded(): boolean {
+    return this.kind === 'transient' && OVERLOAD_CODES.has(this.code);
+  }
 }
 
 /**
@@ -63,6 +68,9 @@ const PHOTO_WORDS = /\b(face|faces|picture|pic|photo|image|facial)\b/i;
  * Worth retrying (§1.7): 4 timeout, 5 service exception, 6 server busy, service at max load / timeout /
  * unavailable (0x000521xx), and the gateway's max-API-calls limit.
  */
+/** The transient answers that mean overload rather than a passing fault: a bulk run pauses on them. */
+const OVERLOAD_CODES = new Set(['http-429', '6', '0x02401009', '0x00052101']);
+
 const TRANSIENT_CODES = new Set(['4', '5', '6', '0x00052101', '0x00052103', '0x00052104', '0x02401009']);
 
 export interface HikCentralAnswer {

@@ -6,7 +6,7 @@ import { sendPhoto } from '../../send-photo';
 import { notFound } from '../../http-errors';
 import { Person } from '../../../db/entities';
 import { currentPhotoBytes, personView } from '../../../db/repositories/person-repository';
-import { peoplePage } from '../../../activities/people-pages';
+import { peopleRows } from '../../../db/repositories/people-pages';
 import { runPersonSync } from '../syncs/person-sync-runner';
 import { ciParams } from '../persons/schemas';
 import { comparePerson, seedComparison } from '../persons/compare';
@@ -47,11 +47,10 @@ export function biometricoRouter(deps: ApiDeps): Router {
     const pendientes: Array<{ CIInfPer: string; NombInfPer: string; ApellInfPer: string; ApellMatInfPer: string }> = [];
     let after: string | null = null;
     for (;;) {
-      const page = await peoplePage(fork, { kind: 'career', career: query.carrera_name }, after, 1000);
+      const page = await peopleRows(fork, { kind: 'career', career: query.carrera_name }, after, 1000);
       if (page.length === 0) break;
-      const people = await fork.find(Person, { ci: { $in: page.map((p) => p.ci) } }, { orderBy: { ci: 'asc' } });
-      for (const p of people) {
-        pendientes.push({ CIInfPer: p.ci, NombInfPer: p.givenName, ApellInfPer: p.familyName, ApellMatInfPer: p.secondFamilyName ?? '' });
+      for (const p of page) {
+        pendientes.push({ CIInfPer: p.ci, NombInfPer: p.given_name, ApellInfPer: p.family_name, ApellMatInfPer: p.second_family_name ?? '' });
       }
       after = page[page.length - 1]?.ci ?? null;
     }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { ApiDeps } from '../../deps';
 import { parsed, validate } from '../../validate';
 import { conflict, notFound } from '../../http-errors';
@@ -22,8 +22,6 @@ import {
   workflowIdParams,
   type StartCareerSyncBody,
 } from './schemas';
-
-type Q<T> = T;
 
 export function syncsRouter(deps: ApiDeps): Router {
   const r = Router();
@@ -60,7 +58,7 @@ export function syncsRouter(deps: ApiDeps): Router {
   });
 
   r.get('/', validate({ query: listSyncsQuery }), async (_req, res) => {
-    const { query } = parsed<unknown, unknown, Q<{ state?: string; career?: string; limit: number; offset: number }>>(res);
+    const { query } = parsed<unknown, unknown, { state?: string; career?: string; limit: number; offset: number }>(res);
     const where: Record<string, unknown> = {};
     if (query.state !== undefined) where.state = query.state;
     if (query.career !== undefined) where.career = query.career;
@@ -78,7 +76,7 @@ export function syncsRouter(deps: ApiDeps): Router {
       const d = await handle.describe();
       return { handle, running: d.status.name === 'RUNNING' };
     } catch (e) {
-      if ((e as Error).name === 'WorkflowNotFoundError') throw notFound(`sync ${workflowId}`);
+      if (e instanceof WorkflowNotFoundError) throw notFound(`sync ${workflowId}`);
       throw e;
     }
   };
