@@ -2,9 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchBulkSync } from './bulk-sync';
+import { benchPhotos } from './photos';
 
 /**
- * `npm run bench [-- bulk-sync]`: runs the benchmarks and prints figures with their ratio to the
+ * `npm run bench [-- bulk-sync | photos]`: runs the benchmarks and prints figures with their ratio to the
  * target. Never part of `npm test`. Sizes: BENCH_N (default 500), BENCH_LARGE_N (default 20000).
  */
 async function main(): Promise<void> {
@@ -26,6 +27,23 @@ async function main(): Promise<void> {
     row(`peak worker RSS, N=${f.large.n}`, `${f.large.peakWorkerRssMb.toFixed(0)} MB`, '≤ 400 MB', f.large.peakWorkerRssMb / 400);
     row(`largest history of ${f.large.runs} run(s)`, `${f.large.largestHistory} events`, '≤ 10000', f.large.largestHistory / 10_000);
     process.stdout.write(`  large run: ${(f.large.wallMs / 1000).toFixed(0)} s, ${f.large.perPersonMs.toFixed(2)} ms/person\n`);
+  }
+  if (only === undefined || only === 'photos') {
+    process.stdout.write('bench/photos\n');
+    const f = await benchPhotos({ log, people: Number(process.env.BENCH_FACES ?? 50_000) });
+    results.photos = f;
+    const row = (name: string, value: string, target: string, ratio: number) =>
+      process.stdout.write(`  ${name.padEnd(52)} ${value.padStart(12)}   target ${target.padEnd(10)} ratio ${ratio.toFixed(3)} ${ratio <= 1 ? 'ok' : 'MISSED'}\n`);
+    if ('unavailable' in f.magick) {
+      process.stdout.write(`  normalisation vs ImageMagick: not measured (${f.magick.unavailable})\n`);
+    } else {
+      const best = Math.max(f.magick.plainPhotosPerSec, f.magick.hintedPhotosPerSec);
+      const speedup = f.sharpPhotosPerSec / best;
+      row('normalisation throughput ÷ ImageMagick (its best)', `${speedup.toFixed(2)}×`, '≥ 3×', 3 / speedup);
+      process.stdout.write(`  (vs ImageMagick without the size hint: ${(f.sharpPhotosPerSec / f.magick.plainPhotosPerSec).toFixed(2)}×)\n`);
+    }
+    row('face check, median per photo', `${f.faceCheck.medianMs.toFixed(0)} ms`, '≤ 400 ms', f.faceCheck.medianMs / 400);
+    process.stdout.write(`  duplicate search at ${f.duplicateSearch.people}: median ${f.duplicateSearch.medianMs.toFixed(2)} ms, p99 ${f.duplicateSearch.p99Ms.toFixed(2)} ms\n`);
   }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', `bench-${Date.now()}.json`), JSON.stringify(results, null, 2));

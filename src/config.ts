@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_PHOTO_SETTINGS, type PhotoSettings } from './photos/photo-settings';
+import type { HikCentralSyncSettings } from './activities/hikcentral-person-sync';
 
 /**
  * The only reader of process.env. Everything else receives a Config (STYLE §11).
@@ -20,6 +22,13 @@ const blankAsUnset = (v: unknown): unknown => (typeof v === 'string' && v.trim()
 const port = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).default(dflt));
 
 const durationMs = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(0).default(dflt));
+
+const fraction = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().gt(0).max(1).default(dflt));
+const degrees = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().min(0).max(90).default(dflt));
+const luminance = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().min(0).max(255).default(dflt));
+const distance = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().gt(0).max(2).default(dflt));
+const pixels = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(8000).default(dflt));
+const kilobytes = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(10).max(10_240).default(dflt));
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -63,6 +72,23 @@ const envSchema = z.object({
   HIKCENTRAL_SIM_PORT: port(9016),
 
   PHOTO_IMPORT_ROOT: optionalString,
+  PHOTO_FACE_CHECKS: z.preprocess(blankAsUnset, z.enum(['enforce', 'off']).default('enforce')),
+  FACE_MIN_SHARE: fraction(DEFAULT_PHOTO_SETTINGS.face.minFaceShare),
+  FACE_MAX_YAW_DEG: degrees(DEFAULT_PHOTO_SETTINGS.face.maxYawDeg),
+  FACE_MAX_ROLL_DEG: degrees(DEFAULT_PHOTO_SETTINGS.face.maxRollDeg),
+  FACE_MIN_SHARPNESS: z.preprocess(blankAsUnset, z.coerce.number().min(0).default(DEFAULT_PHOTO_SETTINGS.face.minSharpness)),
+  FACE_MIN_BRIGHTNESS: luminance(DEFAULT_PHOTO_SETTINGS.face.minBrightness),
+  FACE_MAX_BRIGHTNESS: luminance(DEFAULT_PHOTO_SETTINGS.face.maxBrightness),
+  FACE_DUPLICATE_MAX_DISTANCE: distance(DEFAULT_PHOTO_SETTINGS.duplicateMaxDistance),
+  FACE_MATCH_MAX_DISTANCE: distance(DEFAULT_PHOTO_SETTINGS.matchMaxDistance),
+  PHOTO_HIKCENTRAL_MAX_SIDE: pixels(DEFAULT_PHOTO_SETTINGS.profiles.hikcentral.maxSide),
+  PHOTO_HIKCENTRAL_MAX_KB: kilobytes(DEFAULT_PHOTO_SETTINGS.profiles.hikcentral.maxBytes / 1024),
+  PHOTO_HIKCENTRAL_FACE_CROP: z.preprocess(
+    blankAsUnset,
+    z.coerce.number().min(0).max(10).default(DEFAULT_PHOTO_SETTINGS.profiles.hikcentral.faceCropScale ?? 0),
+  ),
+  PHOTO_ISAPI_MAX_SIDE: pixels(DEFAULT_PHOTO_SETTINGS.profiles.isapi.maxSide),
+  PHOTO_ISAPI_MAX_KB: kilobytes(DEFAULT_PHOTO_SETTINGS.profiles.isapi.maxBytes / 1024),
   PHOTO_IMPORT_ZIP_LIMIT: z.string().default('500mb'),
   SYNC_PACING_MS: durationMs(300),
   SYNC_BUSY_PAUSE_MS: durationMs(5 * 60_000),
@@ -102,7 +128,7 @@ export interface Config {
   api: { host: string; port: number; bodyLimit: string; photoLimit: string; token?: string };
   hikcentral: HikCentralConfig;
   sync: { pacingMs: number; busyPauseMs: number };
-  photos: { importRoot?: string; zipLimit: string };
+  photos: { importRoot?: string; zipLimit: string; settings: PhotoSettings };
 }
 
 export class ConfigError extends Error {
@@ -144,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && e.GATESYNC_API_TOKEN === undefined) {
     issues.push('GATESYNC_API_TOKEN: required in production');
   }
+  if (e.FACE_MIN_BRIGHTNESS >= e.FACE_MAX_BRIGHTNESS) issues.push('FACE_MIN_BRIGHTNESS: must be below FACE_MAX_BRIGHTNESS');
   if (issues.length > 0) throw new ConfigError(issues);
 
   const rejected = csv(e.HIKCENTRAL_PHOTO_REJECTED_CODES);
@@ -183,15 +210,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       simPort: e.HIKCENTRAL_SIM_PORT,
     },
     sync: { pacingMs: e.SYNC_PACING_MS, busyPauseMs: e.SYNC_BUSY_PAUSE_MS },
-    photos: { importRoot: e.PHOTO_IMPORT_ROOT, zipLimit: e.PHOTO_IMPORT_ZIP_LIMIT },
+    photos: { importRoot: e.PHOTO_IMPORT_ROOT, zipLimit: e.PHOTO_IMPORT_ZIP_LIMIT, settings: photoSettings(e) },
+  };
+}
+
+function photoSettings(e: z.infer<typeof envSchema>): PhotoSettings {
+  const d = DEFAULT_PHOTO_SETTINGS;
+  return {
+    faceChecks: e.PHOTO_FACE_CHECKS,
+    face: {
+      minFaceShare: e.FACE_MIN_SHARE,
+      maxYawDeg: e.FACE_MAX_YAW_DEG,
+      maxRollDeg: e.FACE_MAX_ROLL_DEG,
+      minSharpness: e.FACE_MIN_SHARPNESS,
+      minBrightness: e.FACE_MIN_BRIGHTNESS,
+      maxBrightness: e.FACE_MAX_BRIGHTNESS,
+    },
+    duplicateMaxDistance: e.FACE_DUPLICATE_MAX_DISTANCE,
+    matchMaxDistance: e.FACE_MATCH_MAX_DISTANCE,
+    profiles: {
+      hikcentral: {
+        ...d.profiles.hikcentral,
+        maxSide: e.PHOTO_HIKCENTRAL_MAX_SIDE,
+        maxBytes: e.PHOTO_HIKCENTRAL_MAX_KB * 1024,
+        // 0 switches the face-centred crop off.
+        faceCropScale: e.PHOTO_HIKCENTRAL_FACE_CROP > 0 ? e.PHOTO_HIKCENTRAL_FACE_CROP : undefined,
+      },
+      isapi: { ...d.profiles.isapi, maxSide: e.PHOTO_ISAPI_MAX_SIDE, maxBytes: e.PHOTO_ISAPI_MAX_KB * 1024 },
+    },
   };
 }
 
 /** What one person's HikCentral sync needs from the configuration. */
-export function hikCentralSyncSettings(config: Config): { orgIndexCode: string; validityDays: number; privilegeGroupIds: string[] } {
+export function hikCentralSyncSettings(config: Config): HikCentralSyncSettings {
   return {
     orgIndexCode: config.hikcentral.orgIndexCode,
     validityDays: config.hikcentral.validityDays,
     privilegeGroupIds: config.hikcentral.privilegeGroupIds,
+    photoProfile: config.photos.settings.profiles.hikcentral,
   };
 }

@@ -181,4 +181,20 @@ describe('loadConfig', () => {
       loadConfig({ HIKCENTRAL_URL: 'ftp://hcp.example', HIKCENTRAL_APP_KEY: 'k', HIKCENTRAL_APP_SECRET: 's', HIKCENTRAL_ORG_INDEX_CODE: '1' }),
     ).toThrow(/HIKCENTRAL_URL/);
   });
+
+  it('given photo settings, should build the face thresholds and target profiles from them', () => {
+    const c = loadConfig({ PHOTO_FACE_CHECKS: 'off', FACE_MAX_YAW_DEG: '20', FACE_DUPLICATE_MAX_DISTANCE: '0.4', PHOTO_HIKCENTRAL_MAX_KB: '150', PHOTO_HIKCENTRAL_FACE_CROP: '0' });
+    expect(c.photos.settings.faceChecks).toBe('off');
+    expect(c.photos.settings.face.maxYawDeg).toBe(20);
+    expect(c.photos.settings.face.maxRollDeg).toBe(15);
+    expect(c.photos.settings.duplicateMaxDistance).toBe(0.4);
+    expect(c.photos.settings.profiles.hikcentral).toMatchObject({ maxBytes: 150 * 1024, faceCropScale: undefined });
+    expect(loadConfig({}).photos.settings).toMatchObject({ faceChecks: 'enforce', profiles: { hikcentral: { faceCropScale: 2.2 } } });
+  });
+
+  it('given a bad photo setting, should name it', () => {
+    expect(() => loadConfig({ PHOTO_FACE_CHECKS: 'sometimes' })).toThrow(/PHOTO_FACE_CHECKS/);
+    expect(() => loadConfig({ FACE_MIN_SHARE: '1.5' })).toThrow(/FACE_MIN_SHARE/);
+    expect(() => loadConfig({ FACE_MIN_BRIGHTNESS: '200', FACE_MAX_BRIGHTNESS: '100' })).toThrow(/FACE_MIN_BRIGHTNESS: must be below/);
+  });
 });

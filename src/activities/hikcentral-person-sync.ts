@@ -5,7 +5,7 @@ import { HikCentralError } from '../targets/hikcentral/errors';
 import { toHcpTime } from '../targets/hikcentral/client';
 import { HikCentralPersonState, Person, Photo, type SyncOutcomeKind } from '../db/entities';
 import { renditionFor } from '../photos/rendition-cache';
-import { TARGET_PROFILES } from '../photos/target-profiles';
+import type { TargetPhotoProfile } from '../photos/target-profiles';
 import { failedRulesMessage } from '../photos/photo-rules';
 import type { SyncPersonResult } from '../workflows/contracts';
 
@@ -13,6 +13,8 @@ export interface HikCentralSyncSettings {
   orgIndexCode: string;
   validityDays: number;
   privilegeGroupIds: string[];
+  /** How HikCentral wants the face (issue 3 §3). */
+  photoProfile: TargetPhotoProfile;
 }
 
 /** gatesync's own code for a photo stopped by its checks before reaching any target. */
@@ -96,7 +98,7 @@ export async function syncPersonToHikCentral(
   try {
     let existing = await client.findPersonByCode(ci);
     if (existing === null) {
-      const faceData = (await renditionFor(em, photo, TARGET_PROFILES.hikcentral)).toString('base64');
+      const faceData = (await renditionFor(em, photo, settings.photoProfile)).toString('base64');
       const now = new Date();
       try {
         const hikPersonId = await client.addPerson({
@@ -125,7 +127,7 @@ export async function syncPersonToHikCentral(
     const detailsChanged = existing.personGivenName !== person.givenName || existing.personFamilyName !== familyName;
     const photoChanged = existing.remark !== version;
     if (photoChanged) {
-      const faceData = (await renditionFor(em, photo, TARGET_PROFILES.hikcentral)).toString('base64');
+      const faceData = (await renditionFor(em, photo, settings.photoProfile)).toString('base64');
       await client.updateFace(hikPersonId, faceData);
       action = 'faceUpdated';
     }

@@ -15,11 +15,14 @@ import {
 import { PersonSyncError, syncPersonToHikCentral, type HikCentralSyncSettings } from './hikcentral-person-sync';
 import { countPeople, peoplePage, type PeopleSource } from '../db/repositories/people-pages';
 import { countImportEntries, importPhotoBatch, updatePhotoImport, type PhotoImportBatchResult } from './photo-import';
+import type { PhotoPipeline } from '../photos/person-photo-store';
 
 export interface ActivityDeps {
   orm: MikroORM;
   hikcentral: HikCentralClient;
   settings: HikCentralSyncSettings;
+  /** Photo intake for the bulk import: settings and this process's face index. */
+  photos: PhotoPipeline;
 }
 
 /** Turns a classified target error into the failure a workflow branches on (STYLE §8). */
@@ -130,7 +133,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async importPhotoBatch(input: { importId: string; source: ImportSource; afterName: string | null; limit: number }): Promise<PhotoImportBatchResult> {
-      return importPhotoBatch(fork(), input);
+      return importPhotoBatch(fork(), deps.photos, input);
     },
 
     async updatePhotoImport(input: {

@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Person, PhotoImport, type PhotoImportOutcome } from '../db/entities';
-import { setPersonPhoto } from '../db/repositories/person-repository';
-import { PhotoInputError, inspectPhoto } from '../photos/photo-intake';
+import { PhotoInputError } from '../photos/photo-intake';
+import { storePersonPhoto, type PhotoPipeline } from '../photos/person-photo-store';
 import { failedRulesMessage } from '../photos/photo-rules';
 import { ciFromFileName, listImportEntries, readImportEntries, type ImportSource } from '../photos/import-source';
 
@@ -23,6 +23,7 @@ const CHUNK = 10;
  */
 export async function importPhotoBatch(
   em: EntityManager,
+  photos: PhotoPipeline,
   input: { importId: string; source: ImportSource; afterName: string | null; limit: number },
 ): Promise<PhotoImportBatchResult> {
   const ctx = activityContext();
@@ -48,7 +49,7 @@ export async function importPhotoBatch(
     for (const name of chunk) {
       // The photo and its outcome row commit together, so a crash leaves both or neither.
       await em.fork().transactional(async (tem) => {
-        const { outcome, ci, reason } = await importOne(tem, name, files.get(name));
+        const { outcome, ci, reason } = await importOne(tem, photos, name, files.get(name));
         await tem
           .getConnection()
           .execute(
@@ -101,6 +102,7 @@ function activityContext(): Context | undefined {
 
 async function importOne(
   em: EntityManager,
+  photos: PhotoPipeline,
   name: string,
   file: Buffer | Error | undefined,
 ): Promise<{ outcome: PhotoImportOutcome; ci: string | null; reason: string | null }> {
@@ -109,16 +111,15 @@ async function importOne(
   if (file === undefined || file instanceof Error) return { outcome: 'unreadable', ci, reason: file?.message ?? 'missing' };
   const person = await em.findOne(Person, { ci });
   if (person === null) return { outcome: 'unknownCi', ci, reason: `no person with ci ${ci}` };
-  let inspected;
+  let stored;
   try {
-    inspected = await inspectPhoto(file);
+    stored = await storePersonPhoto(em, photos, person, file);
   } catch (e) {
     if (e instanceof PhotoInputError) return { outcome: 'unreadable', ci, reason: `${e.reason}: ${e.message}` };
     throw e;
   }
-  // The same photo again: stored once (setPersonPhoto finds it by version), still reported by its checks.
-  const unchanged = person.photoVersion === inspected.version;
-  const photo = await setPersonPhoto(em, person, inspected);
+  // The same photo again: stored once (found by version), still reported by its checks.
+  const { photo, unchanged } = stored;
   if (photo.checks !== null && photo.checks !== undefined && !photo.checks.passed) {
     return { outcome: 'failedCheck', ci, reason: failedRulesMessage(photo.checks) };
   }

@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { HikCentralClient } from '../targets/hikcentral/client';
 import type { ApiDeps } from './deps';
+import type { PhotoPipeline } from '../photos/person-photo-store';
+import { FaceIndexStore } from '../photos/face-index-store';
 
 export function buildApiDeps(p: {
   config: Config;
@@ -12,6 +14,8 @@ export function buildApiDeps(p: {
   hikcentral: HikCentralClient;
   token: string;
   logger: Logger;
+  /** Shared with an in-process worker (npm start); otherwise the API builds its own. */
+  photos?: PhotoPipeline;
 }): ApiDeps {
   return {
     orm: p.orm,
@@ -21,6 +25,7 @@ export function buildApiDeps(p: {
     logger: p.logger,
     bodyLimit: p.config.api.bodyLimit,
     photoLimit: p.config.api.photoLimit,
+    photos: p.photos ?? { settings: p.config.photos.settings, faces: new FaceIndexStore() },
     defaultPacingMs: p.config.sync.pacingMs,
     busyPauseMs: p.config.sync.busyPauseMs,
     importRoot: p.config.photos.importRoot,

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { PhotoPipeline } from '../photos/person-photo-store';
 
 export interface ApiDeps {
   orm: MikroORM;
@@ -10,6 +11,8 @@ export interface ApiDeps {
   logger: Logger;
   bodyLimit: string;
   photoLimit: string;
+  /** Photo intake: checks, thresholds, target profiles and this process's face index. */
+  photos: PhotoPipeline;
   defaultPacingMs: number;
   busyPauseMs: number;
   /** Probed by GET /api/health. */

@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { ciParams, createPersonBody, listPersonsQuery } from './routes/persons/schemas';
+import { ciParams, createPersonBody, listPersonsQuery, photoReviewBody } from './routes/persons/schemas';
 import { listSyncsQuery, outcomesQuery, startCareerSyncBody, startCareerSyncParams, workflowIdParams } from './routes/syncs/schemas';
 
 let cached: ReturnType<OpenApiGeneratorV3['generateDocument']> | undefined;
@@ -40,6 +40,13 @@ export function openApiDocument(): ReturnType<OpenApiGeneratorV3['generateDocume
   registry.registerPath({ method: 'get', path: '/api/syncs/{workflowId}/outcomes', security, request: { params: workflowIdParams, query: outcomesQuery }, responses: { 200: json('per-person outcomes') } });
   registry.registerPath({ method: 'get', path: '/api/persons/{ci}/photo', security, request: { params: ciParams }, responses: { 200: { description: 'the stored photo' }, 404: error } });
   registry.registerPath({ method: 'get', path: '/api/persons/{ci}/photo/checks', security, request: { params: ciParams }, responses: { 200: json('each rule with its reason'), 404: error } });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/persons/{ci}/photo/review',
+    security,
+    request: { params: ciParams, body: { content: { 'application/json': { schema: photoReviewBody } } } },
+    responses: { 200: json('the checks, the duplicate approved'), 400: error, 404: error, 409: error },
+  });
   registry.registerPath({ method: 'get', path: '/api/persons/{ci}/compare', security, request: { params: ciParams }, responses: { 200: json('{ identical, similarityPercent, distance } or { error }'), 404: error } });
   registry.registerPath({
     method: 'post',

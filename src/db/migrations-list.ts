@@ -3,6 +3,7 @@ import { Migration20261127052610 } from './migrations/Migration20261127052610';
 import { Migration20261127062643 } from './migrations/Migration20261127062643';
 import { Migration20261127063636 } from './migrations/Migration20261127063636';
 import { Migration20261127065321 } from './migrations/Migration20261127065321';
+import { Migration20261127080000 } from './migrations/Migration20261127080000';
 
 /**
  * Committed migrations, imported rather than discovered on disk, so they run the same under tsx,
@@ -13,4 +14,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127062643', class: Migration20261127062643 },
   { name: 'Migration20261127063636', class: Migration20261127063636 },
   { name: 'Migration20261127065321', class: Migration20261127065321 },
+  { name: 'Migration20261127080000', class: Migration20261127080000 },
 ];

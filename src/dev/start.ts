@@ -12,6 +12,8 @@ import { startHikCentralSimulator } from '../targets/hikcentral/simulator';
 import { createHikCentralWorker } from '../workers/worker';
 import { createApp } from '../api/app';
 import { buildApiDeps } from '../api/build-deps';
+import { FaceIndexStore } from '../photos/face-index-store';
+import type { PhotoPipeline } from '../photos/person-photo-store';
 import { resolveTemporalBinary } from './temporal-binary';
 import { startDatabase } from './database';
 import { startTemporalDevServer } from './temporal-dev-server';
@@ -100,7 +102,9 @@ async function main(): Promise<void> {
     const hikcentral = createHikCentralClient(config.hikcentral, hikUrl);
     stops.push(['hikcentral client', () => hikcentral.close()]);
 
-    const seeded = await seedDemoData(orm);
+    // One face index for the API and the worker, which share this process.
+    const photos: PhotoPipeline = { settings: config.photos.settings, faces: new FaceIndexStore() };
+    const seeded = await seedDemoData(orm, photos);
     if (seeded.created > 0) logger.info(seeded, 'demo data seeded');
 
     // gatesync stops the worker itself on Ctrl-C, in order with everything else.
@@ -119,6 +123,7 @@ async function main(): Promise<void> {
         orm,
         hikcentral,
         settings: hikCentralSyncSettings(config),
+        photos,
       },
     });
     const workerRun = worker.run();
@@ -140,7 +145,7 @@ async function main(): Promise<void> {
       photos: { ...config.photos, importRoot: config.photos.importRoot ?? resolve(config.dataDir, 'photo-dumps') },
     };
     mkdirSync(apiConfig.photos.importRoot as string, { recursive: true });
-    const app = createApp(buildApiDeps({ config: apiConfig, orm, temporal, hikcentral, token, logger }));
+    const app = createApp(buildApiDeps({ config: apiConfig, orm, temporal, hikcentral, token, logger, photos }));
     const server: Server = await new Promise((resolve) => {
       const s = app.listen(config.api.port, config.api.host, () => resolve(s));
     });

@@ -58,22 +58,38 @@ export async function analyseFaces(image: Buffer): Promise<FaceAnalysis> {
     .toColourspace('srgb')
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const tensor = faceapi.tf.tensor3d(data, [info.height, info.width, 3], 'int32');
+  let faces = await detect(data, info.width, info.height);
+  if (faces.length === 0) {
+    // The tiny detector misses a face that fills the frame — exactly what a good ID photo does. Look
+    // again with a neutral border around it (a quarter of the short side) and map the result back.
+    const pad = Math.round(Math.min(info.width, info.height) / 4);
+    const padded = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+      .extend({ top: pad, bottom: pad, left: pad, right: pad, background: { r: 128, g: 128, b: 128 } })
+      .raw()
+      .toBuffer();
+    faces = (await detect(padded, info.width + 2 * pad, info.height + 2 * pad)).map((f) => shift(f, -pad));
+  }
+  return { width: info.width, height: info.height, faces };
+}
+
+async function detect(rgb: Buffer, width: number, height: number): Promise<DetectedFace[]> {
+  const tensor = faceapi.tf.tensor3d(rgb, [height, width, 3], 'int32');
   try {
     const options = new faceapi.TinyFaceDetectorOptions({ inputSize: 416, scoreThreshold: 0.5 });
     const found = await faceapi.detectAllFaces(tensor, options).withFaceLandmarks().withFaceDescriptors();
-    return {
-      width: info.width,
-      height: info.height,
-      faces: found.map((f) => {
-        const landmarks = f.landmarks.positions.map((p) => ({ x: p.x, y: p.y }));
-        const { x, y, width, height } = f.detection.box;
-        return { box: { x, y, width, height }, score: f.detection.score, landmarks, descriptor: f.descriptor, pose: headPose(landmarks) };
-      }),
-    };
+    return found.map((f) => {
+      const landmarks = f.landmarks.positions.map((p) => ({ x: p.x, y: p.y }));
+      const { x, y, width: w, height: h } = f.detection.box;
+      return { box: { x, y, width: w, height: h }, score: f.detection.score, landmarks, descriptor: f.descriptor, pose: headPose(landmarks) };
+    });
   } finally {
     tensor.dispose();
   }
+}
+
+function shift(f: DetectedFace, by: number): DetectedFace {
+  const landmarks = f.landmarks.map((p) => ({ x: p.x + by, y: p.y + by }));
+  return { ...f, box: { ...f.box, x: f.box.x + by, y: f.box.y + by }, landmarks };
 }
 
 export function descriptorDistance(a: Float32Array, b: Float32Array): number {

@@ -1,5 +1,8 @@
 import sharp from 'sharp';
 import type { DetectedFace, FaceAnalysis } from './face-analysis';
+import { DEFAULT_FACE_CHECKS, type FaceCheckSettings } from './photo-settings';
+
+export { DEFAULT_FACE_CHECKS, type FaceCheckSettings } from './photo-settings';
 
 /** Face checks of issue 3 §2, each with a reason; thresholds configurable. */
 export type FaceCheckName = 'exactlyOneFace' | 'faceSize' | 'frontal' | 'sharpness' | 'exposure';
@@ -9,29 +12,6 @@ export interface FaceCheckResult {
   passed: boolean;
   detail: string;
 }
-
-export interface FaceCheckSettings {
-  /** Face box (its longer side) as a share of the image's short side; vendor guidance is ~40%. */
-  minFaceShare: number;
-  maxYawDeg: number;
-  maxRollDeg: number;
-  /** Variance of the Laplacian over the face, on a 256-px greyscale crop. */
-  minSharpness: number;
-  /** Mean luminance (0–255) of the face. */
-  minBrightness: number;
-  maxBrightness: number;
-}
-
-export const DEFAULT_FACE_CHECKS: FaceCheckSettings = {
-  minFaceShare: 0.4,
-  maxYawDeg: 15,
-  maxRollDeg: 15,
-  // Calibrated on crops of the package's sample faces (17–39) against the same crop blurred σ 2 (8);
-  // the tiny detector stops finding faces beyond σ 3. Needs validating on real ID photos.
-  minSharpness: 12,
-  minBrightness: 40,
-  maxBrightness: 215,
-};
 
 /** Sharpness and brightness of the face region, measured on the analysed image. */
 export async function faceRegionStats(image: Buffer, analysis: FaceAnalysis, face: DetectedFace): Promise<{ sharpness: number; brightness: number }> {

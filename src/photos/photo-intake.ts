@@ -46,6 +46,12 @@ async function readMetadata(data: Buffer): Promise<Metadata> {
   }
 }
 
+/** The decoded format of the bytes (sharp's name: jpeg, png, webp, heif…); throws PhotoInputError. */
+export async function detectFormat(data: Buffer): Promise<string> {
+  if (data.length === 0) throw new PhotoInputError('empty', 'the photo is empty');
+  return (await readMetadata(data)).format ?? 'unknown';
+}
+
 /**
  * Photo intake (issue 3 §1): decodes the whole image (a truncated file is refused here, not by
  * HikCentral later), applies the EXIF orientation, converts to sRGB and re-encodes without any

@@ -9,21 +9,39 @@ export const PHOTO_RULES = {
 
 export type PhotoRuleName = 'format' | 'minResolution' | 'maxBytes';
 
+/** One check with its reason code (`rule`) and a sentence an admin can act on. */
 export interface PhotoRuleResult {
-  rule: PhotoRuleName;
+  rule: string;
   passed: boolean;
   detail: string;
 }
 
-export interface PhotoChecks {
-  passed: boolean;
-  rules: PhotoRuleResult[];
-  checkedAt: string;
+/** Where the face is in the stored photo, as fractions of its width and height. */
+export interface FaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
-export function checkPhotoRules(photo: { format: string; width: number; height: number; byteSize: number }, now = new Date()): PhotoChecks {
+export interface PhotoChecks {
+  passed: boolean;
+  /** Seed rules, then the face checks, then duplicate detection — each with its reason. */
+  rules: PhotoRuleResult[];
+  checkedAt: string;
+  /** `off` when the deployment does not run face checks (PHOTO_FACE_CHECKS=off); absent on old rows. */
+  faceChecks?: 'enforced' | 'off';
+  /** The one face found, used for face-centred crops. */
+  face?: FaceBox;
+  /** Another person whose stored face is this face (issue 3 §2), kept for the admin. */
+  duplicateOf?: { ci: string; distance: number };
+  /** An admin's decision on a flagged duplicate. */
+  review?: { decision: 'approved'; at: string; note?: string };
+}
+
+export function checkPhotoRules(photo: { format: string; width: number; height: number; byteSize: number }): PhotoRuleResult[] {
   const { minWidth, minHeight } = PHOTO_RULES.minResolution;
-  const rules: PhotoRuleResult[] = [
+  return [
     {
       rule: 'format',
       passed: photo.format === 'jpeg' || photo.format === 'png' || photo.format === 'webp',
@@ -40,7 +58,6 @@ export function checkPhotoRules(photo: { format: string; width: number; height: 
       detail: `${(photo.byteSize / 1024).toFixed(0)} KB stored, at most ${PHOTO_RULES.maxBytes / 1024 / 1024} MB allowed`,
     },
   ];
-  return { passed: rules.every((r) => r.passed), rules, checkedAt: now.toISOString() };
 }
 
 export function failedRulesMessage(checks: PhotoChecks): string {

@@ -12,7 +12,7 @@ export async function renditionFor(em: EntityManager, photo: Photo, profile: Tar
   const cached = await em.findOne(PhotoRendition, { photo: photo.id, profile: key }, { populate: ['data'] as never });
   if (cached !== null) return cached.data;
   const source = photo.data ?? (await em.findOneOrFail(Photo, { id: photo.id }, { populate: ['data'] as never })).data;
-  const r = await renderForTarget(source, profile);
+  const r = await renderForTarget(source, profile, photo.checks?.face);
   // Two syncs of one person may render at once: the unique (photo, profile) keeps one row.
   await em
     .getConnection()

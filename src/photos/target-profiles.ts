@@ -1,28 +1,16 @@
 import { createHash } from 'node:crypto';
 import sharp, { type OutputInfo } from 'sharp';
+import type { FaceBox } from './photo-rules';
+import type { TargetPhotoProfile } from './photo-settings';
 
-/** How a kind of target wants its face pictures (issue 3 §3); configurable per deployment. */
-export interface TargetPhotoProfile {
-  name: 'hikcentral' | 'isapi';
-  /** Longest side after resizing; never enlarges. */
-  maxSide: number;
-  maxBytes: number;
-  /** JPEG qualities tried in order until the picture fits `maxBytes`. */
-  qualities: number[];
-}
-
-/**
- * HikCentral: community reports (reference §1.8, open question 4) say ≤200 KB and ~500×500 work.
- * ISAPI terminals: JPEG ≤200 KB (reference §2.5, Shaykhnazar/hikvision-isapi).
- */
-export const TARGET_PROFILES: Record<TargetPhotoProfile['name'], TargetPhotoProfile> = {
-  hikcentral: { name: 'hikcentral', maxSide: 800, maxBytes: 200 * 1024, qualities: [90, 82, 75, 65, 55, 45] },
-  isapi: { name: 'isapi', maxSide: 640, maxBytes: 200 * 1024, qualities: [88, 80, 70, 60, 50, 40] },
-};
+export { TARGET_PROFILES, type TargetPhotoProfile } from './photo-settings';
 
 /** Cache key: the profile's name and a hash of its settings, so a changed profile re-renders. */
 export function profileKey(p: TargetPhotoProfile): string {
-  const digest = createHash('sha256').update(JSON.stringify([p.maxSide, p.maxBytes, p.qualities])).digest('hex').slice(0, 12);
+  const digest = createHash('sha256')
+    .update(JSON.stringify([p.maxSide, p.maxBytes, p.qualities, p.faceCropScale ?? null]))
+    .digest('hex')
+    .slice(0, 12);
   return `${p.name}:${digest}`;
 }
 
@@ -32,12 +20,38 @@ export interface Rendition {
   height: number;
 }
 
-/** JPEG, long side capped, quality lowered step by step until it fits the byte limit. */
-export async function renderForTarget(input: Buffer, profile: TargetPhotoProfile): Promise<Rendition> {
-  const base = sharp(input, { limitInputPixels: 50_000_000 })
-    .rotate()
-    .resize({ width: profile.maxSide, height: profile.maxSide, fit: 'inside', withoutEnlargement: true })
-    .toColourspace('srgb');
+export interface CropRegion {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The square around the face, `scale` times its longer side, centred a little above the box's
+ * centre (the detector's box starts at the brows). Near an edge the square slides inward rather
+ * than shrinking, so the margin is kept; it never exceeds the image.
+ */
+export function faceCropRegion(face: FaceBox, image: { width: number; height: number }, scale: number): CropRegion {
+  const fw = face.width * image.width;
+  const fh = face.height * image.height;
+  const cx = face.x * image.width + fw / 2;
+  const cy = face.y * image.height + fh / 2 - fh * 0.1;
+  const side = Math.max(1, Math.min(Math.round(Math.max(fw, fh) * scale), image.width, image.height));
+  const left = Math.max(0, Math.min(image.width - side, Math.round(cx - side / 2)));
+  const top = Math.max(0, Math.min(image.height - side, Math.round(cy - side / 2)));
+  return { left, top, width: side, height: side };
+}
+
+/** JPEG, face-centred when the profile asks and the face is known, long side capped, quality stepped down to fit. */
+export async function renderForTarget(input: Buffer, profile: TargetPhotoProfile, face?: FaceBox): Promise<Rendition> {
+  let base = sharp(input, { limitInputPixels: 50_000_000 }).rotate();
+  if (profile.faceCropScale !== undefined && face !== undefined) {
+    // Stored photos are upright already (intake applied the orientation), so metadata sizes are the pixels'.
+    const meta = await sharp(input).metadata();
+    base = base.extract(faceCropRegion(face, { width: meta.width ?? 0, height: meta.height ?? 0 }, profile.faceCropScale));
+  }
+  base = base.resize({ width: profile.maxSide, height: profile.maxSide, fit: 'inside', withoutEnlargement: true }).toColourspace('srgb');
   let last: { data: Buffer; info: OutputInfo } | undefined;
   for (const quality of profile.qualities) {
     last = await base.clone().jpeg({ quality }).toBuffer({ resolveWithObject: true });

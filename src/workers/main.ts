@@ -5,6 +5,7 @@ import { createLogger } from '../logger';
 import { initOrm } from '../db/orm';
 import { createHikCentralClient } from '../targets/hikcentral/factory';
 import { createHikCentralWorker } from './worker';
+import { FaceIndexStore } from '../photos/face-index-store';
 
 /** `npm run worker`: the worker against external services (DATABASE_URL, TEMPORAL_ADDRESS, HIKCENTRAL_URL). */
 /** LOG_LEVEL (pino's names) for the SDK's own logger too. */
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       orm,
       hikcentral,
       settings: hikCentralSyncSettings(config),
+      photos: { settings: config.photos.settings, faces: new FaceIndexStore() },
     },
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');

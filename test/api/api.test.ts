@@ -14,7 +14,8 @@ describe('HTTP API (Express + zod) on real services', () => {
   const career = () => `Api ${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    s = await startServices();
+    // These tests use generated pictures; face checks are tested with real faces in photo-checks.test.ts.
+    s = await startServices({ photos: { faceChecks: 'off' } });
     const tq = s.taskQueue();
     await s.startWorker(tq);
     api = await startApi(s, tq);

@@ -25,6 +25,7 @@ export async function startApi(s: Services, taskQueue: string, overrides: Partia
     logger: pino({ level: 'silent' }),
     bodyLimit: '10kb',
     photoLimit: '5mb',
+    photos: s.photos,
     defaultPacingMs: 0,
     busyPauseMs: 1000,
     dataDir: s.dataDir,

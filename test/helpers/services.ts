@@ -13,6 +13,9 @@ import { startHikCentralSimulator, type HikCentralSimulator } from '../../src/ta
 import { createHikCentralWorker } from '../../src/workers/worker';
 import type { HikCentralSyncSettings } from '../../src/activities/hikcentral-person-sync';
 import { withDatabase } from './global-setup';
+import { FaceIndexStore } from '../../src/photos/face-index-store';
+import type { PhotoPipeline } from '../../src/photos/person-photo-store';
+import { DEFAULT_PHOTO_SETTINGS, TARGET_PROFILES, type PhotoSettings } from '../../src/photos/photo-settings';
 
 export const TEST_APP_KEY = 'test-app-key';
 export const TEST_APP_SECRET = 'test-app-secret-0123456789';
@@ -36,6 +39,8 @@ export interface Services {
   simulator: HikCentralSimulator;
   hikcentral: HikCentralClient;
   settings: HikCentralSyncSettings;
+  /** Photo intake shared by this file's API and workers (as in `npm start`). */
+  photos: PhotoPipeline;
   workflowBundle: { code: string };
   /** A scratch folder for this test file (photo dumps, uploaded zips); removed on close. */
   dataDir: string;
@@ -51,7 +56,7 @@ export interface RunningWorker {
 }
 
 /** Real PostgreSQL (a fresh database from the migrated template), real Temporal, a real HTTP simulator. */
-export async function startServices(opts: { settings?: Partial<HikCentralSyncSettings> } = {}): Promise<Services> {
+export async function startServices(opts: { settings?: Partial<HikCentralSyncSettings>; photos?: Partial<PhotoSettings> } = {}): Promise<Services> {
   quietRuntime();
   const adminUrl = inject('databaseAdminUrl');
   const dbName = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
@@ -76,7 +81,14 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
     ],
   });
   const hikcentral = new HikCentralClient({ baseUrl: simulator.url, appKey: TEST_APP_KEY, appSecret: TEST_APP_SECRET, timeoutMs: 3000 });
-  const settings: HikCentralSyncSettings = { orgIndexCode: '2', validityDays: 365, privilegeGroupIds: [], ...opts.settings };
+  const settings: HikCentralSyncSettings = {
+    orgIndexCode: '2',
+    validityDays: 365,
+    privilegeGroupIds: [],
+    photoProfile: TARGET_PROFILES.hikcentral,
+    ...opts.settings,
+  };
+  const photos: PhotoPipeline = { settings: { ...DEFAULT_PHOTO_SETTINGS, ...opts.photos }, faces: new FaceIndexStore() };
   const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
   const workers: RunningWorker[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'gatesync-test-data-'));
@@ -89,6 +101,7 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
     simulator,
     hikcentral,
     settings,
+    photos,
     workflowBundle,
     dataDir,
     taskQueue: () => `test-${randomUUID()}`,
@@ -97,7 +110,7 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
         connection: nativeConnection,
         namespace: 'default',
         taskQueue,
-        deps: { orm, hikcentral, settings },
+        deps: { orm, hikcentral, settings, photos },
         workflowBundle,
       });
       const running = worker.run();

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { randomBytes } from 'node:crypto';
 import { Photo, PhotoRendition } from '../../src/db/entities';
 import { renditionFor } from '../../src/photos/rendition-cache';
-import { TARGET_PROFILES, profileKey, renderForTarget } from '../../src/photos/target-profiles';
+import { TARGET_PROFILES, faceCropRegion, profileKey, renderForTarget } from '../../src/photos/target-profiles';
 import { startServices, type Services } from '../helpers/services';
 import { addPeople, setPhoto } from '../helpers/people';
 
@@ -55,4 +55,18 @@ describe('per-target photo renditions (real PostgreSQL)', () => {
   it('should give a different cache key when a profile setting changes', () => {
     expect(profileKey({ ...TARGET_PROFILES.hikcentral, maxBytes: 100 * 1024 })).not.toBe(profileKey(TARGET_PROFILES.hikcentral));
   });
+
+  it('should crop a square of 2.2× the face around it, sliding inward at an edge rather than cutting the margin', () => {
+    const image = { width: 1000, height: 800 };
+    const centred = faceCropRegion({ x: 0.4, y: 0.35, width: 0.2, height: 0.25 }, image, 2.2);
+    expect(centred.width).toBe(centred.height);
+    expect(centred.width).toBe(440);
+    expect(centred.left + centred.width / 2).toBeCloseTo(500, 0);
+    const nearEdge = faceCropRegion({ x: 0.0, y: 0.0, width: 0.2, height: 0.25 }, image, 2.2);
+    expect(nearEdge).toEqual({ left: 0, top: 0, width: 440, height: 440 });
+    const huge = faceCropRegion({ x: 0.1, y: 0.1, width: 0.8, height: 0.9 }, image, 2.2);
+    expect(huge.width).toBe(800);
+    expect(profileKey({ ...TARGET_PROFILES.hikcentral, faceCropScale: undefined })).not.toBe(profileKey(TARGET_PROFILES.hikcentral));
+  });
 });
+

@@ -8,6 +8,7 @@ import type { PhotoImportResult } from '../../src/workflows/contracts';
 import { startServices, type Services } from '../helpers/services';
 import { startApi, type TestApi } from '../helpers/api';
 import { addPeople, jpeg, waitFor } from '../helpers/people';
+import { frontalPortrait } from '../helpers/faces';
 
 describe('bulkPhotoImport workflow (real Temporal and PostgreSQL; folder and zip dumps)', () => {
   let s: Services;
@@ -25,14 +26,14 @@ describe('bulkPhotoImport workflow (real Temporal and PostgreSQL; folder and zip
     await s?.close();
   });
 
-  /** ci0: good photo; ci1: 300×300 (fails a rule); unknown ci; ci2: not an image; a stray text file. */
-  const dump = async (): Promise<{ files: Record<string, Buffer>; cis: string[] }> => {
+  /** ci0: a real frontal face (a different person per dump); ci1: 300×300 without a face; unknown ci; ci2: not an image; a stray text file. */
+  const dump = async (face: number): Promise<{ files: Record<string, Buffer>; cis: string[] }> => {
     const people = await addPeople(s.orm, `Import ${randomUUID().slice(0, 6)}`, 3, { noPhoto: [0, 1, 2] });
     const cis = people.map((p) => p.ci);
     return {
       cis,
       files: {
-        [`${cis[0]}.jpg`]: await jpeg(520, 31),
+        [`${cis[0]}.jpg`]: await frontalPortrait(face),
         [`${cis[1]}.png`]: await jpeg(300, 32),
         '99999991.jpg': await jpeg(520, 33),
         [`sub/${cis[2]}.jpeg`]: Buffer.from('this is not a jpeg'),
@@ -48,7 +49,7 @@ describe('bulkPhotoImport workflow (real Temporal and PostgreSQL; folder and zip
     }, 'import completed');
 
   it('given a folder, should import each file with its outcome, and offer the failures as CSV', async () => {
-    const { files, cis } = await dump();
+    const { files, cis } = await dump(0);
     const folder = join(s.dataDir, `dump-${randomUUID()}`);
     for (const [name, data] of Object.entries(files)) {
       mkdirSync(join(folder, name, '..'), { recursive: true });
@@ -72,10 +73,11 @@ describe('bulkPhotoImport workflow (real Temporal and PostgreSQL; folder and zip
     expect(lines[0]).toBe('file,ci,outcome,reason');
     expect(lines.slice(1).map((l) => l.split(',')[2]).sort()).toEqual(['failedCheck', 'skipped', 'unknownCi', 'unreadable']);
     expect(lines.find((l) => l.includes('failedCheck'))).toMatch(/minResolution/);
+    expect(lines.find((l) => l.includes('failedCheck'))).toMatch(/exactlyOneFace: no face found/);
   });
 
   it('given the same dump as an uploaded zip, should find the unchanged photo and import nothing twice', async () => {
-    const { files, cis } = await dump();
+    const { files, cis } = await dump(1);
     const zip = new yazl.ZipFile();
     for (const [name, data] of Object.entries(files)) zip.addBuffer(data, name);
     zip.end();
@@ -113,7 +115,8 @@ describe('bulkPhotoImport workflow (real Temporal and PostgreSQL; folder and zip
       args: [{ importId, source: { kind: 'folder', path: folder }, batchSize: 2, continueAsNewAfterEvents: 12 }],
     });
     expect(result).toMatchObject({ total: 12, processed: 12, state: 'completed' });
-    expect(result.counts.imported).toBe(12);
+    // Generated pictures carry no face: each is stored with its failed check, and counted once.
+    expect(result.counts.failedCheck).toBe(12);
     expect(result.continuedAsNew).toBeGreaterThanOrEqual(2);
   });
 });

@@ -40,6 +40,10 @@ export class Photo extends BaseEntity {
   @Property({ type: 'json', nullable: true })
   checks?: PhotoChecks | null;
 
+  /** The one face's 128 float32 descriptor (little-endian), for duplicate search; null without one. */
+  @Property({ type: 'blob', lazy: true, nullable: true })
+  faceDescriptor?: Buffer | null;
+
   /** A photo that fails a check is never pushed to a target. */
   @Property({ type: 'boolean', default: true })
   checksPassed: boolean = true;
@@ -52,7 +56,8 @@ export class Photo extends BaseEntity {
     height: number;
     data: Buffer;
     sourceFormat?: string;
-    checks?: PhotoChecks;
+    checks: PhotoChecks;
+    faceDescriptor?: Buffer | null;
   }) {
     super();
     this.person = fields.person;
@@ -63,7 +68,8 @@ export class Photo extends BaseEntity {
     this.data = fields.data;
     this.byteSize = fields.data.length;
     this.sourceFormat = fields.sourceFormat ?? null;
-    this.checks = fields.checks ?? null;
-    this.checksPassed = fields.checks?.passed ?? true;
+    this.checks = fields.checks;
+    this.checksPassed = fields.checks.passed;
+    this.faceDescriptor = fields.faceDescriptor ?? null;
   }
 }

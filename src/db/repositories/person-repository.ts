@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Career, HikCentralPersonState, Person, Photo, type PersonKind } from '../entities';
 import type { InspectedPhoto } from '../../photos/photo-intake';
-import { checkPhotoRules, type PhotoChecks } from '../../photos/photo-rules';
+import type { PhotoChecks } from '../../photos/photo-rules';
+import type { PhotoAssessment } from '../../photos/photo-assessment';
+import { descriptorToBytes } from '../../photos/face-index';
 import { PENDING_CONDITION } from './people-pages';
 
 export interface NewPerson {
@@ -22,7 +24,16 @@ export interface PersonView {
   career: string;
   kind: PersonKind;
   active: boolean;
-  photo: { version: string; format: string; width: number; height: number; byteSize: number; checks: PhotoChecks | null } | null;
+  photo: {
+    version: string;
+    format: string;
+    width: number;
+    height: number;
+    byteSize: number;
+    /** False when a check failed: the photo is not pushed to any target until it is replaced or reviewed. */
+    checksPassed: boolean;
+    checks: PhotoChecks | null;
+  } | null;
   hikcentral: {
     registered: boolean;
     personId: string | null;
@@ -58,12 +69,19 @@ export async function createPerson(em: EntityManager, input: NewPerson): Promise
   return person;
 }
 
-/** Stores the photo (once per content hash) and makes it the person's current version. */
-export async function setPersonPhoto(em: EntityManager, person: Person, photo: InspectedPhoto): Promise<Photo> {
+/**
+ * Stores the photo with its assessment (once per content hash) and makes it the person's current
+ * version. A version stored before keeps its checks (and any admin review).
+ */
+export async function setPersonPhoto(em: EntityManager, person: Person, photo: InspectedPhoto, assessment: PhotoAssessment): Promise<Photo> {
   let stored = await em.findOne(Photo, { person, version: photo.version });
   if (stored === null) {
-    const checks = checkPhotoRules({ format: photo.format, width: photo.width, height: photo.height, byteSize: photo.data.length });
-    stored = new Photo({ person: em.getReference(Person, person.id, { wrapped: true }), ...photo, checks });
+    stored = new Photo({
+      person: em.getReference(Person, person.id, { wrapped: true }),
+      ...photo,
+      checks: assessment.checks,
+      faceDescriptor: assessment.descriptor === null ? null : descriptorToBytes(assessment.descriptor),
+    });
     em.persist(stored);
   }
   person.photoVersion = photo.version;
@@ -90,14 +108,14 @@ export async function personView(em: EntityManager, ci: string): Promise<PersonV
 
 export async function listPersonViews(
   em: EntityManager,
-  q: { career?: string; pending?: boolean; limit: number; offset: number },
+  q: { career?: string; pending?: boolean; failing?: string; limit: number; offset: number },
 ): Promise<{ total: number; items: PersonView[] }> {
   const where: Record<string, unknown> = {};
   if (q.career !== undefined) where.career = { name: q.career };
-  if (q.pending === true) {
-    const ids = await pendingPersonIds(em, q.career);
-    where.id = { $in: ids };
-  }
+  const idSets: string[][] = [];
+  if (q.pending === true) idSets.push(await pendingPersonIds(em, q.career));
+  if (q.failing !== undefined) idSets.push(await failingPersonIds(em, q.failing));
+  if (idSets.length > 0) where.id = { $in: idSets.reduce((a, b) => a.filter((id) => b.includes(id))) };
   const [people, total] = await em.findAndCount(Person, where, {
     populate: ['career'],
     orderBy: { ci: 'asc' },
@@ -117,6 +135,23 @@ async function pendingPersonIds(em: EntityManager, career?: string): Promise<str
   return rows.map((r) => r.id);
 }
 
+/** People whose current photo fails the named check (checks are stored as JSON with the photo). */
+async function failingPersonIds(em: EntityManager, rule: string): Promise<string[]> {
+  const rows = await em.getConnection().execute<{ id: string }[]>(
+    `select p.id from person p join photo ph on ph.person_id = p.id and ph.version = p.photo_version
+      where exists (select 1 from jsonb_array_elements(ph.checks -> 'rules') r where r ->> 'rule' = ? and r ->> 'passed' = 'false')`,
+    [rule],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** The person's current photo with its checks, or null. */
+export async function currentPhoto(em: EntityManager, ci: string): Promise<Photo | null> {
+  const person = await em.findOne(Person, { ci });
+  if (person?.photoVersion === null || person?.photoVersion === undefined) return null;
+  return em.findOne(Photo, { person, version: person.photoVersion });
+}
+
 async function viewsOf(em: EntityManager, people: Person[]): Promise<PersonView[]> {
   if (people.length === 0) return [];
   const states = await em.find(HikCentralPersonState, { person: { $in: people.map((p) => p.id) } });
@@ -125,7 +160,7 @@ async function viewsOf(em: EntityManager, people: Person[]): Promise<PersonView[
   const photos =
     current.length === 0
       ? []
-      : await em.find(Photo, { $or: current }, { fields: ['person', 'version', 'format', 'width', 'height', 'byteSize', 'checks'] });
+      : await em.find(Photo, { $or: current }, { fields: ['person', 'version', 'format', 'width', 'height', 'byteSize', 'checks', 'checksPassed'] });
   const stateBy = new Map(states.map((s) => [s.person.id, s]));
   const photoBy = new Map(photos.map((ph) => [ph.person.id, ph]));
   return people.map((p) => {
@@ -141,7 +176,15 @@ async function viewsOf(em: EntityManager, people: Person[]): Promise<PersonView[
       kind: p.kind,
       active: p.active,
       photo: ph
-        ? { version: ph.version, format: ph.format, width: ph.width, height: ph.height, byteSize: ph.byteSize, checks: ph.checks ?? null }
+        ? {
+            version: ph.version,
+            format: ph.format,
+            width: ph.width,
+            height: ph.height,
+            byteSize: ph.byteSize,
+            checksPassed: ph.checksPassed,
+            checks: ph.checks ?? null,
+          }
         : null,
       hikcentral: {
         registered,

@@ -14,7 +14,7 @@ export async function comparePerson(deps: ApiDeps, ci: string): Promise<PersonCo
   const onTarget = await deps.readHikCentralPhoto(ci);
   if (onTarget === null) throw notFound(`HikCentral photo of ${ci}`);
   try {
-    return { ci, ...(await compareFaces(records.data, onTarget)) };
+    return { ci, ...(await compareFaces(records.data, onTarget, deps.photos.settings.matchMaxDistance)) };
   } catch (e) {
     if (e instanceof NoUsableFaceError) return { ci, error: e.message };
     throw e;

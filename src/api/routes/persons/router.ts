@@ -9,13 +9,15 @@ import {
   createPerson,
   currentPhotoBytes,
   listPersonViews,
+  currentPhoto,
   personView,
-  setPersonPhoto,
 } from '../../../db/repositories/person-repository';
-import { PhotoInputError, inspectPhoto } from '../../../photos/photo-intake';
+import { PhotoInputError, detectFormat } from '../../../photos/photo-intake';
+import { storePersonPhoto } from '../../../photos/person-photo-store';
 import { runPersonSync } from '../syncs/person-sync-runner';
 import { comparePerson } from './compare';
-import { ciParams, createPersonBody, listPersonsQuery, type CreatePersonBody } from './schemas';
+import { ciParams, createPersonBody, listPersonsQuery, photoReviewBody, type CreatePersonBody, type PhotoReviewBody } from './schemas';
+import { approveDuplicate } from '../../../photos/photo-assessment';
 
 /** Content types accepted for a photo, and the decoded format each must match. */
 const PHOTO_CONTENT_TYPES: Record<string, string> = {
@@ -44,7 +46,7 @@ export function personsRouter(deps: ApiDeps): Router {
   });
 
   r.get('/', validate({ query: listPersonsQuery }), async (_req, res) => {
-    const { query } = parsed<unknown, unknown, { career?: string; pending?: boolean; limit: number; offset: number }>(res);
+    const { query } = parsed<unknown, unknown, { career?: string; pending?: boolean; failing?: string; limit: number; offset: number }>(res);
     res.json(await listPersonViews(em(), query));
   });
 
@@ -67,18 +69,17 @@ export function personsRouter(deps: ApiDeps): Router {
       const fork = em();
       const person = await fork.findOne(Person, { ci: params.ci });
       if (person === null) throw notFound(`person ${params.ci}`);
-      let inspected;
       try {
-        inspected = await inspectPhoto(req.body);
+        const declared = PHOTO_CONTENT_TYPES[(req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''];
+        const actual = await detectFormat(req.body);
+        if (declared !== actual) {
+          throw badRequest(`Content-Type says ${declared ?? 'something else'} but the bytes are ${actual}`, { reason: 'contentTypeMismatch' });
+        }
+        await storePersonPhoto(fork, deps.photos, person, req.body);
       } catch (e) {
         if (e instanceof PhotoInputError) throw badRequest(e.message, { reason: e.reason });
         throw e;
       }
-      const declared = PHOTO_CONTENT_TYPES[(req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''];
-      if (declared !== inspected.sourceFormat) {
-        throw badRequest(`Content-Type says ${declared ?? 'something else'} but the bytes are ${inspected.sourceFormat}`, { reason: 'contentTypeMismatch' });
-      }
-      await setPersonPhoto(fork, person, inspected);
       res.status(200).json(await personView(fork, params.ci));
     },
   );
@@ -89,6 +90,21 @@ export function personsRouter(deps: ApiDeps): Router {
     if (view === null) throw notFound(`person ${params.ci}`);
     if (view.photo === null) throw notFound(`photo of ${params.ci}`);
     res.json({ ci: params.ci, version: view.photo.version, ...view.photo.checks });
+  });
+
+  r.post('/:ci/photo/review', validate({ params: ciParams, body: photoReviewBody }), async (_req, res) => {
+    const { params, body } = parsed<PhotoReviewBody, { ci: string }>(res);
+    const fork = em();
+    const photo = await currentPhoto(fork, params.ci);
+    if (photo === null) throw notFound(`photo of ${params.ci}`);
+    const flagged = photo.checks?.rules.some((rule) => rule.rule === 'duplicateFace' && !rule.passed) === true;
+    if (!flagged) throw conflict(`the photo of ${params.ci} is not flagged as another person's face; nothing to review`);
+    const checks = approveDuplicate(photo.checks as NonNullable<typeof photo.checks>, body.note);
+    photo.checks = checks;
+    photo.checksPassed = checks.passed;
+    await fork.flush();
+    deps.logger.info({ ci: params.ci, duplicateOf: checks.duplicateOf?.ci }, 'duplicate face approved by an admin');
+    res.json({ ci: params.ci, version: photo.version, ...checks });
   });
 
   r.get('/:ci/photo', validate({ params: ciParams }), async (_req, res) => {

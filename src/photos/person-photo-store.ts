@@ -1,0 +1,43 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Photo, type Person } from '../db/entities';
+import { setPersonPhoto } from '../db/repositories/person-repository';
+import { assessPhoto } from './photo-assessment';
+import type { FaceIndexStore } from './face-index-store';
+import { inspectPhoto } from './photo-intake';
+import type { PhotoSettings } from './photo-settings';
+
+/** What intake needs, built once per process (the face model and the index are per process too). */
+export interface PhotoPipeline {
+  settings: PhotoSettings;
+  faces: FaceIndexStore;
+}
+
+export interface StoredPersonPhoto {
+  photo: Photo;
+  /** The person already had exactly these bytes as their current photo. */
+  unchanged: boolean;
+}
+
+/**
+ * Intake of one person's photo (issue 3 §1–2), the same for the API and the bulk import: inspect
+ * (throws PhotoInputError → 400 / "unreadable"), assess unless this version was assessed before,
+ * store, and keep the face index in step.
+ */
+export async function storePersonPhoto(em: EntityManager, pipeline: PhotoPipeline, person: Person, bytes: Buffer): Promise<StoredPersonPhoto> {
+  const inspected = await inspectPhoto(bytes);
+  const unchanged = person.photoVersion === inspected.version;
+  const known = await em.findOne(Photo, { person, version: inspected.version });
+  if (known !== null) {
+    person.photoVersion = inspected.version;
+    await em.flush();
+    return { photo: known, unchanged };
+  }
+  const { settings, faces } = pipeline;
+  const assessment = await assessPhoto(inspected, settings, (d) =>
+    faces.nearest(em, d, { maxDistance: settings.duplicateMaxDistance, excludePersonId: person.id }),
+  );
+  const photo = await setPersonPhoto(em, person, inspected, assessment);
+  if (assessment.descriptor !== null) faces.index.upsert(person.id, person.ci, assessment.descriptor);
+  else faces.index.remove(person.id);
+  return { photo, unchanged };
+}
