@@ -72,7 +72,7 @@ export async function benchPhotos(opts: { log: (m: string) => void; inputs?: num
     const profile = TARGET_PROFILES.isapi;
     const side = profile.maxSide;
 
-    // The same job for both: read the file, orient, fit in side×side, sRGB, no metadata, JPEG at the profile's first quality.
+    // The same job for both: read the file, orient, fit in side×side, no metadata, JPEG at the profile's first quality.
     const sharpPps = await timeRuns(files, 3, async (f) => {
       await renderForTarget(readFileSync(f), profile);
     });
@@ -87,7 +87,7 @@ export async function benchPhotos(opts: { log: (m: string) => void; inputs?: num
       const out = join(dir, 'out.jpg');
       const args = (f: string, hint: boolean) => [
         ...(hint ? ['-define', `jpeg:size=${side * 2}x${side * 2}`] : []),
-        f, '-auto-orient', '-resize', `${side}x${side}>`, '-colorspace', 'sRGB', '-strip', '-quality', String(profile.qualities[0]), out,
+        f, '-auto-orient', '-resize', `${side}x${side}>`, '-strip', '-quality', String(profile.qualities[0]), out,
       ];
       const plain = await timeRuns(files, 1, (f) => void execFileSync(im.binary, args(f, false)));
       // With the decoder's shrink-on-load hint, ImageMagick's fastest way to do the same job.

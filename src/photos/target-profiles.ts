@@ -45,13 +45,15 @@ export function faceCropRegion(face: FaceBox, image: { width: number; height: nu
 
 /** JPEG, face-centred when the profile asks and the face is known, long side capped, quality stepped down to fit. */
 export async function renderForTarget(input: Buffer, profile: TargetPhotoProfile, face?: FaceBox): Promise<Rendition> {
-  let base = sharp(input, { limitInputPixels: 50_000_000 }).rotate();
+  // One pass from top to bottom: sequential reads let libvips stream the decode.
+  let base = sharp(input, { limitInputPixels: 50_000_000, sequentialRead: true }).rotate();
   if (profile.faceCropScale !== undefined && face !== undefined) {
     // Stored photos are upright already (intake applied the orientation), so metadata sizes are the pixels'.
     const meta = await sharp(input).metadata();
     base = base.extract(faceCropRegion(face, { width: meta.width ?? 0, height: meta.height ?? 0 }, profile.faceCropScale));
   }
-  base = base.resize({ width: profile.maxSide, height: profile.maxSide, fit: 'inside', withoutEnlargement: true }).toColourspace('srgb');
+  // Stored photos are sRGB already, and sharp writes sRGB JPEG unless told to keep another profile.
+  base = base.resize({ width: profile.maxSide, height: profile.maxSide, fit: 'inside', withoutEnlargement: true });
   let last: { data: Buffer; info: OutputInfo } | undefined;
   for (const quality of profile.qualities) {
     last = await base.clone().jpeg({ quality }).toBuffer({ resolveWithObject: true });
