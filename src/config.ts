@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_PHOTO_SETTINGS, type PhotoSettings } from './photos/photo-settings';
 import type { HikCentralSyncSettings } from './activities/hikcentral-person-sync';
+import { parseSecretKey } from './security/secret-box';
 
 /**
  * The only reader of process.env. Everything else receives a Config (STYLE §11).
@@ -90,6 +91,12 @@ const envSchema = z.object({
   PHOTO_ISAPI_MAX_SIDE: pixels(DEFAULT_PHOTO_SETTINGS.profiles.isapi.maxSide),
   PHOTO_ISAPI_MAX_KB: kilobytes(DEFAULT_PHOTO_SETTINGS.profiles.isapi.maxBytes / 1024),
   PHOTO_IMPORT_ZIP_LIMIT: z.string().default('500mb'),
+  GATESYNC_SECRET_KEY: optionalString,
+  TERMINAL_VALIDITY_DAYS: z.preprocess(blankAsUnset, z.coerce.number().int().min(1).max(36500).default(365 * 5)),
+  TERMINAL_TIMEOUT_MS: durationMs(10_000),
+  TERMINAL_SYNC_PACING_MS: durationMs(0),
+  TERMINAL_BUSY_PAUSE_MS: durationMs(15_000),
+  ISAPI_SIM_PORT: port(9020),
   SYNC_PACING_MS: durationMs(300),
   SYNC_BUSY_PAUSE_MS: durationMs(5 * 60_000),
 });
@@ -129,6 +136,9 @@ export interface Config {
   hikcentral: HikCentralConfig;
   sync: { pacingMs: number; busyPauseMs: number };
   photos: { importRoot?: string; zipLimit: string; settings: PhotoSettings };
+  /** AES-256-GCM key for device passwords (32 bytes); `npm start` keeps a generated one in the data dir. */
+  secretKey?: Buffer;
+  terminals: { validityDays: number; timeoutMs: number; pacingMs: number; busyPauseMs: number; simPort: number };
 }
 
 export class ConfigError extends Error {
@@ -166,6 +176,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'HIKCENTRAL_CA_FILE: an https HIKCENTRAL_URL needs a CA file, or HIKCENTRAL_INSECURE_TLS=true for a self-signed certificate',
       );
     }
+  }
+  let secretKey: Buffer | undefined;
+  if (e.GATESYNC_SECRET_KEY !== undefined) {
+    try {
+      secretKey = parseSecretKey(e.GATESYNC_SECRET_KEY);
+    } catch (err) {
+      issues.push(`GATESYNC_SECRET_KEY: ${(err as Error).message}`);
+    }
+  } else if (e.NODE_ENV === 'production') {
+    issues.push('GATESYNC_SECRET_KEY: required in production (terminal passwords are encrypted with it; e.g. `openssl rand -hex 32`)');
   }
   if (e.NODE_ENV === 'production' && e.GATESYNC_API_TOKEN === undefined) {
     issues.push('GATESYNC_API_TOKEN: required in production');
@@ -211,6 +231,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     sync: { pacingMs: e.SYNC_PACING_MS, busyPauseMs: e.SYNC_BUSY_PAUSE_MS },
     photos: { importRoot: e.PHOTO_IMPORT_ROOT, zipLimit: e.PHOTO_IMPORT_ZIP_LIMIT, settings: photoSettings(e) },
+    secretKey,
+    terminals: {
+      validityDays: e.TERMINAL_VALIDITY_DAYS,
+      timeoutMs: e.TERMINAL_TIMEOUT_MS,
+      pacingMs: e.TERMINAL_SYNC_PACING_MS,
+      busyPauseMs: e.TERMINAL_BUSY_PAUSE_MS,
+      simPort: e.ISAPI_SIM_PORT,
+    },
   };
 }
 

@@ -19,6 +19,8 @@ const realHikCentral = {
   HIKCENTRAL_ORG_INDEX_CODE: '7',
 };
 
+const KEY = 'ab'.repeat(32);
+
 describe('loadConfig', () => {
   it('given an empty environment, should use the development defaults (embedded services, simulator)', () => {
     const c = loadConfig({});
@@ -139,7 +141,7 @@ describe('loadConfig', () => {
   });
 
   it('given production without GATESYNC_API_TOKEN, should throw a ConfigError naming GATESYNC_API_TOKEN', () => {
-    const e = configError({ NODE_ENV: 'production' });
+    const e = configError({ NODE_ENV: 'production', GATESYNC_SECRET_KEY: KEY });
     expect(e.issues).toHaveLength(1);
     expect(e.issues[0]).toMatch(/^GATESYNC_API_TOKEN/);
   });
@@ -151,7 +153,7 @@ describe('loadConfig', () => {
   });
 
   it('given production with a long enough GATESYNC_API_TOKEN, should accept it', () => {
-    const c = loadConfig({ NODE_ENV: 'production', GATESYNC_API_TOKEN: 'a-token-of-24-characters' });
+    const c = loadConfig({ NODE_ENV: 'production', GATESYNC_API_TOKEN: 'a-token-of-24-characters', GATESYNC_SECRET_KEY: KEY });
     expect(c.env).toBe('production');
     expect(c.api.token).toBe('a-token-of-24-characters');
   });
@@ -196,5 +198,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PHOTO_FACE_CHECKS: 'sometimes' })).toThrow(/PHOTO_FACE_CHECKS/);
     expect(() => loadConfig({ FACE_MIN_SHARE: '1.5' })).toThrow(/FACE_MIN_SHARE/);
     expect(() => loadConfig({ FACE_MIN_BRIGHTNESS: '200', FACE_MAX_BRIGHTNESS: '100' })).toThrow(/FACE_MIN_BRIGHTNESS: must be below/);
+  });
+
+  it('given production without GATESYNC_SECRET_KEY, or a key of the wrong length, should name it', () => {
+    expect(configError({ NODE_ENV: 'production', GATESYNC_API_TOKEN: 'a-token-of-24-characters' }).issues).toEqual([
+      expect.stringMatching(/^GATESYNC_SECRET_KEY: required in production/),
+    ]);
+    expect(configError({ GATESYNC_SECRET_KEY: 'abcd' }).message).toMatch(/GATESYNC_SECRET_KEY: must be 32 bytes/);
+    expect(loadConfig({ GATESYNC_SECRET_KEY: KEY }).secretKey?.length).toBe(32);
+    expect(loadConfig({ GATESYNC_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).secretKey).toEqual(Buffer.alloc(32, 7));
   });
 });

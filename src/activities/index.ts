@@ -16,6 +16,8 @@ import { PersonSyncError, syncPersonToHikCentral, type HikCentralSyncSettings } 
 import { countPeople, peoplePage, type PeopleSource } from '../db/repositories/people-pages';
 import { countImportEntries, importPhotoBatch, updatePhotoImport, type PhotoImportBatchResult } from './photo-import';
 import type { PhotoPipeline } from '../photos/person-photo-store';
+import { createTerminalActivities } from './terminal-activities';
+import type { TerminalClients } from './terminal-clients';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -23,6 +25,10 @@ export interface ActivityDeps {
   settings: HikCentralSyncSettings;
   /** Photo intake for the bulk import: settings and this process's face index. */
   photos: PhotoPipeline;
+  /** ISAPI terminals (issue 4): one client per terminal per process. */
+  terminals: TerminalClients;
+  /** Validity window written to terminals, in days. */
+  terminalValidityDays: number;
 }
 
 /** Turns a classified target error into the failure a workflow branches on (STYLE §8). */
@@ -53,6 +59,8 @@ export function createActivities(deps: ActivityDeps) {
   const fork = () => deps.orm.em.fork();
 
   return {
+    ...createTerminalActivities({ orm: deps.orm, terminals: deps.terminals, photos: deps.photos, validityDays: deps.terminalValidityDays }),
+
     async syncPerson(input: SyncPersonInput): Promise<SyncPersonResult> {
       const em = fork();
       try {

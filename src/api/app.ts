@@ -9,6 +9,8 @@ import { biometricoRouter } from './routes/biometrico/router';
 import { healthRouter } from './routes/health/router';
 import { photoImportsRouter } from './routes/photo-imports/router';
 import { openApiDocument } from './openapi';
+import { terminalCapturesRouter, terminalsRouter } from './routes/terminals/router';
+import { seedDevicesRouter, seedUsersRouter } from './routes/seed-terminals/router';
 
 /** The HTTP API: starts, signals and queries workflows; reads and writes people. `listen()` is the caller's. */
 export function createApp(deps: ApiDeps): Express {
@@ -26,6 +28,11 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/api/syncs', syncsRouter(deps));
   app.use('/api/photo-imports', photoImportsRouter(deps));
   app.use('/biometrico', biometricoRouter(deps));
+  app.use('/api/terminals', terminalsRouter(deps));
+  app.use('/api/terminal-captures', terminalCapturesRouter(deps));
+  // Seed 002's routes, kept as its web UI calls them.
+  app.use('/api/users', seedUsersRouter(deps));
+  app.use('/api/devices', seedDevicesRouter(deps));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));
   return app;

@@ -6,6 +6,7 @@ import type { HikCentralClient } from '../targets/hikcentral/client';
 import type { ApiDeps } from './deps';
 import type { PhotoPipeline } from '../photos/person-photo-store';
 import { FaceIndexStore } from '../photos/face-index-store';
+import { SecretBox } from '../security/secret-box';
 
 export function buildApiDeps(p: {
   config: Config;
@@ -25,6 +26,8 @@ export function buildApiDeps(p: {
     logger: p.logger,
     bodyLimit: p.config.api.bodyLimit,
     photoLimit: p.config.api.photoLimit,
+    secrets: new SecretBox(requireKey(p.config)),
+    terminalSync: { pacingMs: p.config.terminals.pacingMs, busyPauseMs: p.config.terminals.busyPauseMs },
     photos: p.photos ?? { settings: p.config.photos.settings, faces: new FaceIndexStore() },
     defaultPacingMs: p.config.sync.pacingMs,
     busyPauseMs: p.config.sync.busyPauseMs,
@@ -33,6 +36,11 @@ export function buildApiDeps(p: {
     zipLimit: p.config.photos.zipLimit,
     ...hikCentralReaders(p.hikcentral),
   };
+}
+
+function requireKey(config: Config): Buffer {
+  if (config.secretKey === undefined) throw new Error('GATESYNC_SECRET_KEY is required to store terminal passwords');
+  return config.secretKey;
 }
 
 /** The API's two direct reads of HikCentral: its health, and a person's stored face (bytes stay out of Temporal). */

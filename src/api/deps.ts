@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { PhotoPipeline } from '../photos/person-photo-store';
+import type { SecretBox } from '../security/secret-box';
 
 export interface ApiDeps {
   orm: MikroORM;
@@ -24,6 +25,11 @@ export interface ApiDeps {
   /** Uploaded zips are kept under `<dataDir>/imports`. */
   dataDir: string;
   zipLimit: string;
+  /** Seals terminal passwords before they are stored; nothing here ever opens one. */
+  secrets: SecretBox;
+  terminalSync: { pacingMs: number; busyPauseMs: number };
+  /** How long the seed-002 routes wait for a capture or an enrolment; default 60 s. */
+  terminalWaitMs?: number;
   /** How long the seed-compatible routes wait for a person's sync. */
   personSyncTimeoutMs?: number;
 }

@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     ['TEMPORAL_ADDRESS', config.temporal.address],
     ['HIKCENTRAL_URL', config.hikcentral.url],
     ['GATESYNC_API_TOKEN', config.api.token],
+    ['GATESYNC_SECRET_KEY', config.secretKey],
   ].filter(([, v]) => v === undefined);
   if (missing.length > 0) throw new ConfigError(missing.map(([n]) => `${n}: required by the standalone API`));
   const orm = await initOrm(config.database.url as string);

@@ -4,6 +4,7 @@ import { Migration20261127062643 } from './migrations/Migration20261127062643';
 import { Migration20261127063636 } from './migrations/Migration20261127063636';
 import { Migration20261127065321 } from './migrations/Migration20261127065321';
 import { Migration20261127080000 } from './migrations/Migration20261127080000';
+import { Migration20261127081000 } from './migrations/Migration20261127081000';
 
 /**
  * Committed migrations, imported rather than discovered on disk, so they run the same under tsx,
@@ -15,4 +16,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127063636', class: Migration20261127063636 },
   { name: 'Migration20261127065321', class: Migration20261127065321 },
   { name: 'Migration20261127080000', class: Migration20261127080000 },
+  { name: 'Migration20261127081000', class: Migration20261127081000 },
 ];

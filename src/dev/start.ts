@@ -18,6 +18,10 @@ import { resolveTemporalBinary } from './temporal-binary';
 import { startDatabase } from './database';
 import { startTemporalDevServer } from './temporal-dev-server';
 import { seedDemoData } from './demo-data';
+import { startDemoTerminals } from './demo-terminals';
+import { TerminalClients } from '../activities/terminal-clients';
+import { SecretBox } from '../security/secret-box';
+import { Terminal } from '../db/entities';
 
 /**
  * `npm start`: everything on embedded defaults — PostgreSQL, the Temporal dev server with its Web
@@ -106,6 +110,11 @@ async function main(): Promise<void> {
     const photos: PhotoPipeline = { settings: config.photos.settings, faces: new FaceIndexStore() };
     const seeded = await seedDemoData(orm, photos);
     if (seeded.created > 0) logger.info(seeded, 'demo data seeded');
+    const secrets = new SecretBox(config.secretKey ?? persistentDevSecretKey(config.dataDir));
+    const demoTerminals = await startDemoTerminals(orm, secrets, config.terminals.simPort);
+    stops.push(['terminal simulators', demoTerminals.close]);
+    const terminals = new TerminalClients(secrets, config.terminals.timeoutMs);
+    stops.push(['terminal clients', () => terminals.close()]);
 
     // gatesync stops the worker itself on Ctrl-C, in order with everything else.
     Runtime.install({
@@ -124,6 +133,8 @@ async function main(): Promise<void> {
         hikcentral,
         settings: hikCentralSyncSettings(config),
         photos,
+        terminals,
+        terminalValidityDays: config.terminals.validityDays,
       },
     });
     const workerRun = worker.run();
@@ -138,10 +149,17 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address: temporalAddress });
     stops.push(['client connection', () => connection.close()]);
     const temporal = new Client({ connection, namespace: config.temporal.namespace });
+    // Read the demo terminals' capabilities (what `auto` enrolment needs), as POST /api/terminals/:id/probe would.
+    for (const t of await orm.em.fork().find(Terminal, {})) {
+      void temporal.workflow
+        .start('readTerminalCapabilities', { taskQueue: config.temporal.taskQueue, workflowId: `terminal-probe:${t.id}`, args: [{ terminalId: t.id }] })
+        .catch((e: unknown) => logger.warn({ err: e, terminal: t.name }, 'terminal probe not started'));
+    }
     const token = config.api.token ?? persistentDevToken(config.dataDir);
     // The embedded stack imports photo dumps from a folder in its data dir unless told otherwise.
     const apiConfig: Config = {
       ...config,
+      secretKey: config.secretKey ?? persistentDevSecretKey(config.dataDir),
       photos: { ...config.photos, importRoot: config.photos.importRoot ?? resolve(config.dataDir, 'photo-dumps') },
     };
     mkdirSync(apiConfig.photos.importRoot as string, { recursive: true });
@@ -161,6 +179,7 @@ async function main(): Promise<void> {
         `  Temporal UI    ${uiUrl ?? '(external Temporal; set TEMPORAL_UI_URL to print it)'}`,
         `  Temporal       ${temporalAddress}  namespace ${config.temporal.namespace}`,
         `  HikCentral     ${hikUrl}${config.hikcentral.url === undefined ? '  (simulator)' : ''}`,
+        `  Terminals      ${demoTerminals.simulators.map((s) => `${s.url} (${s.profile.model})`).join(', ')}  (ISAPI simulators)`,
         `  Admin token    ${token}`,
         `  Photo imports  ${importRoot}`,
         '',
@@ -174,6 +193,15 @@ async function main(): Promise<void> {
     await stopAll();
     process.exit(1);
   }
+}
+
+/** A generated key for sealing terminal passwords, kept in the data dir (GATESYNC_SECRET_KEY replaces it). */
+function persistentDevSecretKey(dataDir: string): Buffer {
+  const file = join(dataDir, 'secret-key');
+  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  const key = randomBytes(32);
+  writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600 });
+  return key;
 }
 
 /** A generated admin token, kept in the data dir so it stays the same across restarts. */

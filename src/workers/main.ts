@@ -6,6 +6,8 @@ import { initOrm } from '../db/orm';
 import { createHikCentralClient } from '../targets/hikcentral/factory';
 import { createHikCentralWorker } from './worker';
 import { FaceIndexStore } from '../photos/face-index-store';
+import { TerminalClients } from '../activities/terminal-clients';
+import { SecretBox } from '../security/secret-box';
 
 /** `npm run worker`: the worker against external services (DATABASE_URL, TEMPORAL_ADDRESS, HIKCENTRAL_URL). */
 /** LOG_LEVEL (pino's names) for the SDK's own logger too. */
@@ -29,6 +31,7 @@ async function main(): Promise<void> {
     ['DATABASE_URL', config.database.url],
     ['TEMPORAL_ADDRESS', config.temporal.address],
     ['HIKCENTRAL_URL', config.hikcentral.url],
+    ['GATESYNC_SECRET_KEY', config.secretKey],
   ].filter(([, v]) => v === undefined);
   if (missing.length > 0) throw new ConfigError(missing.map(([n]) => `${n}: required by the standalone worker (npm start embeds everything instead)`));
   const orm = await initOrm(config.database.url as string);
@@ -44,6 +47,8 @@ async function main(): Promise<void> {
       hikcentral,
       settings: hikCentralSyncSettings(config),
       photos: { settings: config.photos.settings, faces: new FaceIndexStore() },
+      terminals: new TerminalClients(new SecretBox(config.secretKey as Buffer), config.terminals.timeoutMs),
+      terminalValidityDays: config.terminals.validityDays,
     },
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FailureType } from './contracts';
+import { FailureType, TerminalFailureType } from './contracts';
 
 /** Named activity profiles (STYLE §2): one proxy per kind of work. */
 
@@ -51,6 +51,44 @@ export const dbWork = proxyActivities<
     'recordPersonOutcome' | 'careerExists' | 'countPeople' | 'peoplePage' | 'openSyncRun' | 'updateSyncRun' | 'updatePhotoImport'
   >
 >({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+const TERMINAL_FINAL = [
+  TerminalFailureType.TerminalAuth,
+  TerminalFailureType.TerminalPermanent,
+  TerminalFailureType.TerminalNotFound,
+  TerminalFailureType.NoFaceCaptured,
+  TerminalFailureType.PhotoNotUsable,
+];
+
+/**
+ * One ISAPI call for one person. Busy and transient answers are retried with backoff (busy after
+ * the ~15 s the terminal asks for); bad credentials never are (reference §2.1: login lockout).
+ */
+export const terminalCall = proxyActivities<
+  Pick<Activities, 'probeTerminal' | 'ensureTerminalUser' | 'bindCapturedFace' | 'uploadTerminalFace' | 'verifyTerminalFace'>
+>({
+  startToCloseTimeout: '60s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: TERMINAL_FINAL },
+});
+
+/** A face capture: the workflow decides about further attempts, the activity heartbeats while it waits. */
+export const terminalCapture = proxyActivities<Pick<Activities, 'captureTerminalFace'>>({
+  startToCloseTimeout: '3m',
+  heartbeatTimeout: '15s',
+  retry: { maximumAttempts: 2, initialInterval: '1s', nonRetryableErrorTypes: TERMINAL_FINAL },
+});
+
+/** Planning and applying a terminal sync: long, heartbeating; a busy terminal is returned, not thrown. */
+export const terminalBulk = proxyActivities<Pick<Activities, 'planTerminalSync' | 'applyTerminalOps'>>({
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '60s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10, nonRetryableErrorTypes: TERMINAL_FINAL },
+});
+
+export const terminalDb = proxyActivities<Pick<Activities, 'recordTerminalEnrolment' | 'terminalExists'>>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });

@@ -205,3 +205,5 @@ export type PhotoImportResult = Omit<PhotoImportProgress, 'percent'>;
 
 export const photoImportWorkflowId = (importId: string): string => `photo-import:${importId}`;
 export const importProgressQuery = defineQuery<PhotoImportProgress>('importProgress');
+
+export * from './terminal-contracts';

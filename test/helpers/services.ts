@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ import { createHikCentralWorker } from '../../src/workers/worker';
 import type { HikCentralSyncSettings } from '../../src/activities/hikcentral-person-sync';
 import { withDatabase } from './global-setup';
 import { FaceIndexStore } from '../../src/photos/face-index-store';
+import { TerminalClients } from '../../src/activities/terminal-clients';
+import { SecretBox } from '../../src/security/secret-box';
 import type { PhotoPipeline } from '../../src/photos/person-photo-store';
 import { DEFAULT_PHOTO_SETTINGS, TARGET_PROFILES, type PhotoSettings } from '../../src/photos/photo-settings';
 
@@ -41,6 +43,8 @@ export interface Services {
   settings: HikCentralSyncSettings;
   /** Photo intake shared by this file's API and workers (as in `npm start`). */
   photos: PhotoPipeline;
+  /** Seals terminal passwords (a random key per test file). */
+  secrets: SecretBox;
   workflowBundle: { code: string };
   /** A scratch folder for this test file (photo dumps, uploaded zips); removed on close. */
   dataDir: string;
@@ -90,6 +94,8 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
   };
   const photos: PhotoPipeline = { settings: { ...DEFAULT_PHOTO_SETTINGS, ...opts.photos }, faces: new FaceIndexStore() };
   const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+  const secrets = new SecretBox(randomBytes(32));
+  const terminals = new TerminalClients(secrets, 5_000);
   const workers: RunningWorker[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'gatesync-test-data-'));
 
@@ -102,6 +108,7 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
     hikcentral,
     settings,
     photos,
+    secrets,
     workflowBundle,
     dataDir,
     taskQueue: () => `test-${randomUUID()}`,
@@ -110,7 +117,7 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
         connection: nativeConnection,
         namespace: 'default',
         taskQueue,
-        deps: { orm, hikcentral, settings, photos },
+        deps: { orm, hikcentral, settings, photos, terminals, terminalValidityDays: 365 },
         workflowBundle,
       });
       const running = worker.run();
@@ -126,6 +133,7 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
     },
     async close() {
       for (const w of workers) await w.stop().catch(() => undefined);
+      await terminals.close();
       await hikcentral.close();
       await simulator.close();
       await connection.close();

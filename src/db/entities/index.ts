@@ -7,6 +7,15 @@ export { SyncRun, type SyncRunCounters } from './sync-run.entity';
 export { SyncOutcome } from './sync-outcome.entity';
 export { PhotoRendition } from './photo-rendition.entity';
 export { PhotoImport, PhotoImportItem, PHOTO_IMPORT_OUTCOMES, type PhotoImportOutcome } from './photo-import.entity';
+export { Terminal, TERMINAL_SCHEMES, type TerminalScheme, type TerminalCapabilities } from './terminal.entity';
+export {
+  TerminalAssignment,
+  TerminalPersonState,
+  TerminalCapture,
+  TerminalSyncOp,
+  TERMINAL_FACE_METHODS,
+  type TerminalFaceMethod,
+} from './terminal-person.entity';
 
 import { BaseEntity } from './base.entity';
 import { Career } from './career.entity';
@@ -17,5 +26,9 @@ import { SyncRun } from './sync-run.entity';
 import { SyncOutcome } from './sync-outcome.entity';
 import { PhotoRendition } from './photo-rendition.entity';
 import { PhotoImport, PhotoImportItem } from './photo-import.entity';
+import { Terminal } from './terminal.entity';
+import { TerminalAssignment, TerminalCapture, TerminalPersonState, TerminalSyncOp } from './terminal-person.entity';
 
-export const ALL_ENTITIES = [BaseEntity, Career, Person, Photo, HikCentralPersonState, SyncRun, SyncOutcome, PhotoRendition, PhotoImport, PhotoImportItem];
+export const ALL_ENTITIES = [BaseEntity, Career, Person, Photo, HikCentralPersonState, SyncRun, SyncOutcome, PhotoRendition, PhotoImport, PhotoImportItem,
+  Terminal, TerminalAssignment, TerminalPersonState, TerminalCapture, TerminalSyncOp,
+];

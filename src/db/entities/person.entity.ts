@@ -31,6 +31,13 @@ export class Person extends BaseEntity {
   @Property({ type: 'boolean' })
   active: boolean = true;
 
+  /**
+   * A small, stable number for devices that want one: seed 002's user `id` and the cloud protocol's
+   * 32-bit `user_id` (reference cloud-protocol.md §1). Assigned by PostgreSQL from a sequence.
+   */
+  @Property({ type: 'integer', unique: true, defaultRaw: `nextval('person_user_id_seq')` })
+  userId?: number;
+
   /** Content hash of the current photo = the photo version written to HikCentral's `remark`. */
   @Property({ type: 'string', length: 64, nullable: true })
   photoVersion?: string | null;

@@ -1,0 +1,270 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Person, Photo, TerminalPersonState, type Terminal } from '../db/entities';
+import { IsapiError } from '../targets/isapi/errors';
+import type { IsapiClient } from '../targets/isapi/client';
+import type { UserInfo } from '../targets/isapi/types';
+import { renditionFor } from '../photos/rendition-cache';
+import type { PhotoPipeline } from '../photos/person-photo-store';
+import type { TerminalOpKind, TerminalSyncCounts } from '../workflows/contracts';
+import { desiredTerminalUsers, sameUser, validityOf, type DesiredTerminalUser } from './terminal-users';
+
+interface PlannedOp {
+  employeeNo: string;
+  op: TerminalOpKind;
+}
+
+function heartbeat(details: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // outside an activity
+  }
+}
+
+const canUpload = (terminal: Terminal): boolean => terminal.capabilities?.faceUpload.binary === true;
+
+/**
+ * The plan of one terminal sync run (issue 4 §3), written once per run key (a retried planning
+ * finds it). Full: everything on the terminal is read page by page and compared — never wiped
+ * first. Incremental: compared with what gatesync last wrote (terminal_person_state).
+ */
+export async function planTerminalSync(
+  em: EntityManager,
+  input: { terminalId: string; runKey: string; mode: 'incremental' | 'full'; terminal: Terminal; client: IsapiClient; validityDays: number },
+): Promise<{ total: number }> {
+  const conn = em.getConnection();
+  const [{ n }] = (await conn.execute<{ n: string }[]>('select count(*) as n from terminal_sync_op where run_key = ?', [input.runKey])) as [{ n: string }];
+  if (Number(n) > 0) return { total: Number(n) };
+
+  const desired = await desiredTerminalUsers(em, input.terminalId, input.validityDays);
+  const states = new Map((await em.find(TerminalPersonState, { terminal: input.terminalId })).map((s) => [s.employeeNo, s]));
+  const upload = canUpload(input.terminal);
+  const ops: PlannedOp[] = [];
+  const wantsFace = (d: DesiredTerminalUser, facesOnTerminal: number | undefined): boolean => {
+    if (!upload || !d.photoUsable) return false;
+    const s = states.get(d.ci);
+    // A face enrolled by capture at the terminal stays; an uploaded one follows the photo version.
+    if (s?.faceMethod === 'capture' && s.faceBound) return false;
+    if (facesOnTerminal !== undefined && facesOnTerminal === 0) return true;
+    return s?.facePhotoVersion !== d.photoVersion;
+  };
+
+  if (input.mode === 'full') {
+    const onTerminal = new Map<string, UserInfo>();
+    let read = 0;
+    for await (const u of input.client.users({ pageSize: 30 })) {
+      onTerminal.set(u.employeeNo, u);
+      if (++read % 30 === 0) heartbeat({ read });
+    }
+    for (const d of desired) {
+      const t = onTerminal.get(d.ci);
+      if (t === undefined) ops.push({ employeeNo: d.ci, op: 'add' });
+      else {
+        if (!sameUser(t, d)) ops.push({ employeeNo: d.ci, op: 'update' });
+        if (wantsFace(d, Number(t.numOfFace ?? 0))) ops.push({ employeeNo: d.ci, op: 'face' });
+      }
+    }
+    const wanted = new Set(desired.map((d) => d.ci));
+    for (const [employeeNo, u] of onTerminal) {
+      // Device administrators (localUIRight) are the site's, not gatesync's: never removed.
+      if (!wanted.has(employeeNo) && u.localUIRight !== true) ops.push({ employeeNo, op: 'remove' });
+    }
+  } else {
+    for (const d of desired) {
+      const s = states.get(d.ci);
+      if (s === undefined || s.syncedName === null || s.syncedName === undefined) ops.push({ employeeNo: d.ci, op: 'add' });
+      else {
+        if (s.syncedName !== d.name || s.syncedValidity !== d.validity) ops.push({ employeeNo: d.ci, op: 'update' });
+        if (wantsFace(d, undefined)) ops.push({ employeeNo: d.ci, op: 'face' });
+      }
+    }
+    const wanted = new Set(desired.map((d) => d.ci));
+    for (const employeeNo of states.keys()) if (!wanted.has(employeeNo)) ops.push({ employeeNo, op: 'remove' });
+  }
+
+  for (let i = 0; i < ops.length; i += 500) {
+    const chunk = ops.slice(i, i + 500);
+    const values = chunk.map(() => `(gen_random_uuid(), now(), now(), ?, ?, ?, ?, ?, 'pending')`).join(', ');
+    const params = chunk.flatMap((o, j) => [input.runKey, i + j + 1, input.terminalId, o.employeeNo, o.op]);
+    await conn.execute(
+      `insert into terminal_sync_op (id, created_at, updated_at, run_key, seq, terminal_id, employee_no, op, status) values ${values}
+       on conflict (run_key, seq) do nothing`,
+      params,
+    );
+  }
+  return { total: ops.length };
+}
+
+export interface ApplyOpsResult {
+  lastSeq: number;
+  handled: number;
+  counts: Partial<TerminalSyncCounts>;
+  /** The terminal answered Device Busy: the workflow pauses, then resumes after lastSeq. */
+  busy: boolean;
+  retryAfterMs: number | null;
+  /** No pending operation is left after lastSeq. */
+  finished: boolean;
+}
+
+interface OpRow {
+  seq: number;
+  employee_no: string;
+  op: TerminalOpKind;
+}
+
+interface Applied {
+  seq: number;
+  employeeNo: string;
+  status: 'done' | 'failed';
+  detail: string;
+  counter: keyof TerminalSyncCounts;
+  /** The state to keep for this person afterwards; null removes it. */
+  state: { name: string; validity: string; faceVersion?: string | null } | null | undefined;
+}
+
+/**
+ * Works through the next pending operations of a run, one terminal request at a time (the client
+ * queues), pausing `pacingMs` between writes. Every write is read-before-write on a retry: an add
+ * that finds the user already there compares and writes only a difference, so a run resumed after a
+ * crash never writes a user twice. Results are saved together at the end or before stopping.
+ */
+export async function applyTerminalOps(
+  em: EntityManager,
+  deps: { photos: PhotoPipeline; validityDays: number },
+  input: { terminalId: string; runKey: string; afterSeq: number; limit: number; pacingMs: number; terminal: Terminal; client: IsapiClient },
+): Promise<ApplyOpsResult> {
+  const conn = em.getConnection();
+  const ops = await conn.execute<OpRow[]>(
+    `select seq, employee_no, op from terminal_sync_op where run_key = ? and seq > ? and status = 'pending' order by seq limit ?`,
+    [input.runKey, input.afterSeq, input.limit],
+  );
+  const wanted = new Map(
+    (await desiredTerminalUsers(em, input.terminalId, deps.validityDays, ops.map((o) => o.employee_no))).map((d) => [d.ci, d]),
+  );
+  const upload = canUpload(input.terminal);
+  const applied: Applied[] = [];
+  let lastWrite = 0;
+  const pace = async () => {
+    const wait = lastWrite + input.pacingMs - Date.now();
+    if (input.pacingMs > 0 && wait > 0) await sleep(wait);
+    lastWrite = Date.now();
+  };
+  const pushFace = async (ci: string, d: DesiredTerminalUser): Promise<string | null> => {
+    if (!upload || !d.photoUsable || d.photoVersion === null) return null;
+    const person = await em.findOneOrFail(Person, { ci });
+    const photo = await em.findOneOrFail(Photo, { person, version: d.photoVersion });
+    await pace();
+    await input.client.replaceFace(ci, await renditionFor(em, photo, deps.photos.settings.profiles.isapi));
+    return d.photoVersion;
+  };
+
+  let result: ApplyOpsResult = { lastSeq: input.afterSeq, handled: 0, counts: {}, busy: false, retryAfterMs: null, finished: ops.length < input.limit };
+  try {
+    for (const op of ops) {
+      const ci = op.employee_no;
+      const d = wanted.get(ci);
+      try {
+        applied.push(await applyOne(op, d));
+      } catch (e) {
+        if (!(e instanceof IsapiError) || e.kind === 'busy' || e.kind === 'transient' || e.kind === 'auth') throw e;
+        applied.push({ seq: op.seq, employeeNo: ci, status: 'failed', detail: e.message, counter: 'failed', state: undefined });
+      }
+      result.lastSeq = op.seq;
+      heartbeat({ lastSeq: op.seq });
+    }
+  } catch (e) {
+    if (e instanceof IsapiError && e.kind === 'busy') {
+      result = { ...result, busy: true, retryAfterMs: e.retryAfterMs ?? null, finished: false };
+    } else {
+      await save(conn, input.terminalId, input.runKey, applied);
+      throw e;
+    }
+  }
+  await save(conn, input.terminalId, input.runKey, applied);
+  for (const a of applied) result.counts[a.counter] = (result.counts[a.counter] ?? 0) + 1;
+  result.handled = applied.length;
+  return result;
+
+  async function applyOne(op: OpRow, d: DesiredTerminalUser | undefined): Promise<Applied> {
+    const ci = op.employee_no;
+    const base = { seq: op.seq, employeeNo: ci, status: 'done' as const };
+    if (op.op === 'remove') {
+      if (d !== undefined) return { ...base, detail: 'wanted again; kept', counter: 'unchanged', state: undefined };
+      await pace();
+      await input.client.deleteFaces([ci]);
+      await input.client.deleteUsers([ci]);
+      return { ...base, detail: 'removed', counter: 'removed', state: null };
+    }
+    if (d === undefined) return { ...base, detail: 'no longer wanted on this terminal; skipped', counter: 'unchanged', state: undefined };
+    const state = { name: d.name, validity: d.validity };
+    if (op.op === 'face') {
+      const faceVersion = await pushFace(ci, d);
+      return { ...base, detail: faceVersion === null ? 'no usable photo' : 'face uploaded', counter: 'faces', state: { ...state, faceVersion } };
+    }
+    if (op.op === 'update') {
+      await pace();
+      try {
+        await input.client.modifyUser(d.user);
+      } catch (e) {
+        if (!(e instanceof IsapiError) || e.kind !== 'notFound') throw e;
+        await input.client.recordUser(d.user);
+      }
+      return { ...base, detail: 'updated', counter: 'updated', state };
+    }
+    // add
+    await pace();
+    let detail = 'added';
+    let counter: keyof TerminalSyncCounts = 'added';
+    try {
+      await input.client.recordUser(d.user);
+    } catch (e) {
+      if (!(e instanceof IsapiError) || e.kind !== 'alreadyExists') throw e;
+      const existing = await input.client.findUser(ci);
+      if (existing !== null && sameUser(existing, d)) {
+        detail = 'already there as wanted';
+        counter = 'unchanged';
+      } else {
+        await pace();
+        await input.client.modifyUser(d.user);
+        detail = `updated (was ${existing === null ? 'missing' : `${existing.name} ${validityOf(existing)}`})`;
+        counter = 'updated';
+      }
+    }
+    const faceVersion = await pushFace(ci, d);
+    return { ...base, detail: faceVersion === null ? detail : `${detail}, face uploaded`, counter, state: faceVersion === null ? state : { ...state, faceVersion } };
+  }
+}
+
+async function save(conn: ReturnType<EntityManager['getConnection']>, terminalId: string, runKey: string, applied: Applied[]): Promise<void> {
+  if (applied.length === 0) return;
+  const values = applied.map(() => '(?::int, ?, ?)').join(', ');
+  await conn.execute(
+    `update terminal_sync_op o set status = v.status, detail = v.detail, updated_at = now()
+       from (values ${values}) as v(seq, status, detail) where o.run_key = ? and o.seq = v.seq`,
+    [...applied.flatMap((a) => [a.seq, a.status, a.detail]), runKey],
+  );
+  const removed = applied.filter((a) => a.state === null).map((a) => a.employeeNo);
+  if (removed.length > 0) {
+    await conn.execute('delete from terminal_person_state where terminal_id = ? and employee_no = any(?::text[])', [terminalId, removed]);
+  }
+  const kept = applied.filter((a): a is Applied & { state: NonNullable<Applied['state']> } => a.state !== null && a.state !== undefined);
+  if (kept.length > 0) {
+    const rows = kept.map(() => `(gen_random_uuid(), now(), now(), ?::uuid, ?, ?, ?, ?::boolean, ?, ?, ?, now())`).join(', ');
+    await conn.execute(
+      `insert into terminal_person_state (id, created_at, updated_at, terminal_id, employee_no, synced_name, synced_validity, face_bound, face_method, face_photo_version, last_result, synced_at)
+       values ${rows}
+       on conflict (terminal_id, employee_no) do update set
+         synced_name = excluded.synced_name, synced_validity = excluded.synced_validity,
+         face_bound = terminal_person_state.face_bound or excluded.face_bound,
+         face_method = coalesce(excluded.face_method, terminal_person_state.face_method),
+         face_photo_version = coalesce(excluded.face_photo_version, terminal_person_state.face_photo_version),
+         last_result = excluded.last_result, synced_at = now(), updated_at = now()`,
+      kept.flatMap((a) => {
+        const face = a.state.faceVersion ?? null;
+        return [terminalId, a.employeeNo, a.state.name, a.state.validity, face !== null, face !== null ? 'upload' : null, face, a.counter];
+      }),
+    );
+  }
+}

@@ -1,0 +1,97 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { UserInfo } from '../targets/isapi/types';
+
+/** A person as the terminal should hold them (issue 4 §3): employeeNo = ci, name, validity window. */
+export interface DesiredTerminalUser {
+  ci: string;
+  name: string;
+  validity: string;
+  user: UserInfo;
+  photoVersion: string | null;
+  /** The current photo passed gatesync's checks, so it may be pushed. */
+  photoUsable: boolean;
+}
+
+/** Many terminals take at most 32 characters of name (reference §2.4 keeps it short; models differ). */
+const NAME_MAX = 32;
+
+const day = (d: Date): string => d.toISOString().slice(0, 10);
+
+/**
+ * The validity window is fixed per person — from the day they were registered, `validityDays`
+ * long — so a sync tomorrow finds nothing to change. Times are the terminal's local time without an
+ * offset (`timeType` local, §2.4).
+ */
+export function terminalUserOf(
+  p: { ci: string; given_name: string; family_name: string; second_family_name: string | null; active: boolean; created_at: Date | string },
+  validityDays: number,
+): { name: string; validity: string; user: UserInfo } {
+  const name = [p.given_name, p.family_name, p.second_family_name].filter((s) => s !== null && s !== '').join(' ').slice(0, NAME_MAX).trim();
+  const begin = new Date(`${day(new Date(p.created_at))}T00:00:00Z`);
+  const end = new Date(begin.getTime() + validityDays * 86_400_000);
+  const beginTime = `${day(begin)}T00:00:00`;
+  const endTime = `${day(end)}T23:59:59`;
+  return {
+    name,
+    validity: `${p.active ? 'on' : 'off'} ${beginTime}/${endTime}`,
+    user: {
+      employeeNo: p.ci,
+      name,
+      userType: 'normal',
+      Valid: { enable: p.active, beginTime, endTime, timeType: 'local' },
+      doorRight: '1',
+      RightPlan: [{ doorNo: 1, planTemplateNo: '1' }],
+    },
+  };
+}
+
+/** What a terminal's user looks like in the same terms, to compare with the wanted one. */
+export function validityOf(u: UserInfo): string {
+  const v = u.Valid;
+  return v === undefined ? '' : `${v.enable ? 'on' : 'off'} ${v.beginTime}/${v.endTime}`;
+}
+
+export function sameUser(onTerminal: UserInfo, wanted: { name: string; validity: string }): boolean {
+  return (onTerminal.name ?? '') === wanted.name && validityOf(onTerminal) === wanted.validity;
+}
+
+interface DesiredRow {
+  ci: string;
+  given_name: string;
+  family_name: string;
+  second_family_name: string | null;
+  active: boolean;
+  created_at: Date;
+  photo_version: string | null;
+  checks_passed: boolean | null;
+}
+
+/**
+ * Everyone the terminal should hold: active people of its careers and people assigned to it
+ * explicitly, in ci order; `cis` narrows it to some people.
+ */
+export async function desiredTerminalUsers(
+  em: EntityManager,
+  terminalId: string,
+  validityDays: number,
+  cis?: string[],
+): Promise<DesiredTerminalUser[]> {
+  const rows = await em.getConnection().execute<DesiredRow[]>(
+    `select p.ci, p.given_name, p.family_name, p.second_family_name, p.active, p.created_at, p.photo_version, ph.checks_passed
+       from person p
+       join career c on c.id = p.career_id
+       left join photo ph on ph.person_id = p.id and ph.version = p.photo_version
+      where p.active
+        and (c.name in (select jsonb_array_elements_text(t.careers) from terminal t where t.id = ?)
+             or exists (select 1 from terminal_assignment a where a.terminal_id = ? and a.person_id = p.id))
+        and (?::text[] is null or p.ci = any(?::text[]))
+      order by p.ci`,
+    [terminalId, terminalId, cis ?? null, cis ?? null],
+  );
+  return rows.map((r) => ({
+    ci: r.ci,
+    ...terminalUserOf(r, validityDays),
+    photoVersion: r.photo_version,
+    photoUsable: r.photo_version !== null && r.checks_passed === true,
+  }));
+}

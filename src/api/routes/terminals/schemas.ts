@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { ciSchema } from '../persons/schemas';
+
+/** A host name or an IP address; no scheme, path or credentials (they have their own fields). */
+const host = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9.-]+$|^\[?[0-9A-Fa-f:]+\]?$/, 'host must be a host name or an IP address, without scheme or path');
+
+const pem = z.string().max(20_000).regex(/-----BEGIN CERTIFICATE-----/, 'caPem must be a PEM certificate');
+
+export const terminalIdParams = z.object({ id: z.string().uuid('terminal id must be a UUID') });
+
+export const createTerminalBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    host,
+    port: z.number().int().min(1).max(65535).optional(),
+    scheme: z.enum(['http', 'https']).default('https'),
+    username: z.string().min(1).max(64),
+    password: z.string().min(1).max(128),
+    caPem: pem.optional(),
+    insecureTls: z.boolean().default(false),
+    careers: z.array(z.string().trim().min(1).max(200)).max(200).default([]),
+  })
+  .strict();
+export type CreateTerminalBody = z.infer<typeof createTerminalBody>;
+
+export const patchTerminalBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    host,
+    port: z.number().int().min(1).max(65535),
+    scheme: z.enum(['http', 'https']),
+    username: z.string().min(1).max(64),
+    password: z.string().min(1).max(128),
+    caPem: pem.nullable(),
+    insecureTls: z.boolean(),
+    careers: z.array(z.string().trim().min(1).max(200)).max(200),
+  })
+  .partial()
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'send at least one field to change');
+export type PatchTerminalBody = z.infer<typeof patchTerminalBody>;
+
+export const assignmentsBody = z.object({ cis: z.array(ciSchema).min(1).max(5000) }).strict();
+export const assignmentParams = terminalIdParams.extend({ ci: ciSchema });
+
+export const startTerminalSyncBody = z
+  .object({
+    mode: z.enum(['incremental', 'full']).default('incremental'),
+    pacingMs: z.number().int().min(0).max(60_000).optional(),
+  })
+  .strict();
+export type StartTerminalSyncBody = z.infer<typeof startTerminalSyncBody>;
+
+export const outcomesQuery = z.object({
+  status: z.enum(['pending', 'done', 'failed']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const enrollBody = z
+  .object({
+    ci: ciSchema,
+    method: z.enum(['capture', 'upload', 'auto']).default('auto'),
+    captureTimeoutMs: z.number().int().min(1000).max(120_000).optional(),
+    captureAttempts: z.number().int().min(1).max(5).optional(),
+  })
+  .strict();
+export type EnrollBody = z.infer<typeof enrollBody>;
+
+export const captureIdParams = z.object({ id: z.string().uuid('capture id must be a UUID') });
