@@ -3,9 +3,11 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchBulkSync } from './bulk-sync';
 import { benchPhotos } from './photos';
+import { benchTerminalSync } from './terminal-sync';
+import { benchDevices } from './devices';
 
 /**
- * `npm run bench [-- bulk-sync | photos]`: runs the benchmarks and prints figures with their ratio to the
+ * `npm run bench [-- bulk-sync | photos | terminal-sync | devices]`: runs the benchmarks and prints figures with their ratio to the
  * target. Never part of `npm test`. Sizes: BENCH_N (default 500), BENCH_LARGE_N (default 20000).
  */
 async function main(): Promise<void> {
@@ -44,6 +46,35 @@ async function main(): Promise<void> {
     }
     row('face check, median per photo', `${f.faceCheck.medianMs.toFixed(0)} ms`, '≤ 400 ms', f.faceCheck.medianMs / 400);
     process.stdout.write(`  duplicate search at ${f.duplicateSearch.people}: median ${f.duplicateSearch.medianMs.toFixed(2)} ms, p99 ${f.duplicateSearch.p99Ms.toFixed(2)} ms\n`);
+  }
+  if (only === undefined || only === 'terminal-sync') {
+    process.stdout.write('bench/terminal-sync\n');
+    const f = await benchTerminalSync({
+      users: Number(process.env.BENCH_TERMINAL_USERS ?? 5_000),
+      latencyMs: Number(process.env.BENCH_TERMINAL_LATENCY_MS ?? 20),
+      batchSize: Number(process.env.BENCH_TERMINAL_BATCH ?? 100),
+      log,
+    });
+    results.terminalSync = f;
+    process.stdout.write(
+      `  ${'wall ÷ (calls × latency), full sync'.padEnd(52)} ${f.ratio.toFixed(3).padStart(12)}   target ≤ 1.10     ratio ${(f.ratio / 1.1).toFixed(3)} ${f.ratio <= 1.1 ? 'ok' : 'MISSED'}\n`,
+    );
+  }
+  if (only === undefined || only === 'devices') {
+    process.stdout.write('bench/devices\n');
+    const f = await benchDevices({
+      users: Number(process.env.BENCH_DEVICE_USERS ?? 10_000),
+      latencyMs: Number(process.env.BENCH_DEVICE_LATENCY_MS ?? 0),
+      hashDevices: Number(process.env.BENCH_HASH_DEVICES ?? 200),
+      events: Number(process.env.BENCH_EVENTS ?? 100_000),
+      log,
+    });
+    results.devices = f;
+    const row = (name: string, value: string, target: string, ratio: number) =>
+      process.stdout.write(`  ${name.padEnd(52)} ${value.padStart(12)}   target ${target.padEnd(10)} ratio ${ratio.toFixed(3)} ${ratio <= 1 ? 'ok' : 'MISSED'}\n`);
+    for (const r of f.resync) row(`resync ${r.users} users, size ${r.size}: wall ÷ (batches × rtt)`, r.ratio.toFixed(3), '≤ 1.15', r.ratio / 1.15);
+    row(`access-event ingestion (${f.ingestion.events} events)`, `${f.ingestion.perSec.toFixed(0)}/s`, '≥ 5000/s', 5000 / f.ingestion.perSec);
+    row(`XOR-hash expectation, ${f.hash.devices} devices × ${f.hash.users} users`, `${f.hash.wallMs.toFixed(0)} ms`, '< 2000 ms', f.hash.wallMs / 2000);
   }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', `bench-${Date.now()}.json`), JSON.stringify(results, null, 2));

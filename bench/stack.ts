@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,7 @@ export async function startWorkerProcess(stack: BenchStack, taskQueue: string, w
       HIKCENTRAL_ORG_INDEX_CODE: '2',
       LOG_LEVEL: 'info',
       GATESYNC_WORKFLOW_BUNDLE: workflowBundlePath,
+      GATESYNC_SECRET_KEY: randomBytes(32).toString('hex'),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

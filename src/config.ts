@@ -99,6 +99,24 @@ const envSchema = z.object({
   ISAPI_SIM_PORT: port(9020),
   SYNC_PACING_MS: durationMs(300),
   SYNC_BUSY_PAUSE_MS: durationMs(5 * 60_000),
+
+  // Cloud access-control devices (issue 5): embedded broker unless MQTT_URL names an external one.
+  MQTT_URL: optionalString.pipe(
+    z
+      .string()
+      .url()
+      .refine((u) => /^mqtts?:\/\//.test(u), 'must be an mqtt:// or mqtts:// URL')
+      .optional(),
+  ),
+  MQTT_HOST: z.string().default('127.0.0.1'),
+  MQTT_PORT: port(1883),
+  MQTT_GATEWAY_USERNAME: z.string().min(1).default('gatesync-gateway'),
+  MQTT_GATEWAY_PASSWORD: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  MQTT_APP_ID: z.string().min(1).max(128).default('gatesync'),
+  DEVICE_REQUEST_TIMEOUT_MS: durationMs(10_000),
+  DEVICE_BUSY_PAUSE_MS: durationMs(5 * 60_000),
+  DEVICE_COMMAND_TIMEOUT_MS: durationMs(60_000),
+  DEVICE_SIM_COUNT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(1000).default(3)),
 });
 
 export interface HikCentralConfig {
@@ -139,6 +157,21 @@ export interface Config {
   /** AES-256-GCM key for device passwords (32 bytes); `npm start` keeps a generated one in the data dir. */
   secretKey?: Buffer;
   terminals: { validityDays: number; timeoutMs: number; pacingMs: number; busyPauseMs: number; simPort: number };
+  devices: {
+    /** undefined → the embedded broker on mqttHost:mqttPort. */
+    mqttUrl?: string;
+    mqttHost: string;
+    mqttPort: number;
+    gatewayUsername: string;
+    /** Required with an external broker; the embedded broker and its gateway share a process, so a random one is used. */
+    gatewayPassword?: string;
+    appId: string;
+    requestTimeoutMs: number;
+    busyPauseMs: number;
+    commandTimeoutMs: number;
+    /** Simulated devices `npm start` runs. */
+    simCount: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -190,6 +223,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.NODE_ENV === 'production' && e.GATESYNC_API_TOKEN === undefined) {
     issues.push('GATESYNC_API_TOKEN: required in production');
   }
+  if (e.MQTT_URL !== undefined && e.MQTT_GATEWAY_PASSWORD === undefined) {
+    issues.push('MQTT_GATEWAY_PASSWORD: required with MQTT_URL (the gateway\'s account on the external broker)');
+  }
   if (e.FACE_MIN_BRIGHTNESS >= e.FACE_MAX_BRIGHTNESS) issues.push('FACE_MIN_BRIGHTNESS: must be below FACE_MAX_BRIGHTNESS');
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -238,6 +274,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pacingMs: e.TERMINAL_SYNC_PACING_MS,
       busyPauseMs: e.TERMINAL_BUSY_PAUSE_MS,
       simPort: e.ISAPI_SIM_PORT,
+    },
+    devices: {
+      mqttUrl: e.MQTT_URL,
+      mqttHost: e.MQTT_HOST,
+      mqttPort: e.MQTT_PORT,
+      gatewayUsername: e.MQTT_GATEWAY_USERNAME,
+      gatewayPassword: e.MQTT_GATEWAY_PASSWORD,
+      appId: e.MQTT_APP_ID,
+      requestTimeoutMs: e.DEVICE_REQUEST_TIMEOUT_MS,
+      busyPauseMs: e.DEVICE_BUSY_PAUSE_MS,
+      commandTimeoutMs: e.DEVICE_COMMAND_TIMEOUT_MS,
+      simCount: e.DEVICE_SIM_COUNT,
     },
   };
 }

@@ -18,6 +18,7 @@ import { countImportEntries, importPhotoBatch, updatePhotoImport, type PhotoImpo
 import type { PhotoPipeline } from '../photos/person-photo-store';
 import { createTerminalActivities } from './terminal-activities';
 import type { TerminalClients } from './terminal-clients';
+import { createDeviceActivities, type DeviceLink } from './device-activities';
 
 export interface ActivityDeps {
   orm: MikroORM;
@@ -29,6 +30,8 @@ export interface ActivityDeps {
   terminals: TerminalClients;
   /** Validity window written to terminals, in days. */
   terminalValidityDays: number;
+  /** Cloud devices (issue 5): the process's gateway connection; absent where no gateway runs. */
+  devices?: { link?: DeviceLink; requestTimeoutMs: number };
 }
 
 /** Turns a classified target error into the failure a workflow branches on (STYLE §8). */
@@ -60,6 +63,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     ...createTerminalActivities({ orm: deps.orm, terminals: deps.terminals, photos: deps.photos, validityDays: deps.terminalValidityDays }),
+    ...createDeviceActivities({ orm: deps.orm, link: deps.devices?.link, requestTimeoutMs: deps.devices?.requestTimeoutMs ?? 10_000 }),
 
     async syncPerson(input: SyncPersonInput): Promise<SyncPersonResult> {
       const em = fork();

@@ -136,7 +136,7 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
     async ensureTerminalUser(input: { terminalId: string; ci: string }): Promise<{ action: 'added' | 'updated' | 'unchanged'; faceUpload: boolean; faceCapture: boolean }> {
       return acting(async () => {
         const em = fork();
-        const { terminal, client } = await connect(input.terminalId);
+        const { terminal, client } = await deps.terminals.forTerminal(em, input.terminalId);
         const person = await em.findOne(Person, { ci: input.ci });
         if (person === null) throw new PersonMissingError(input.ci);
         const wanted = (await desiredTerminalUsers(em, input.terminalId, deps.validityDays, [input.ci]))[0];
@@ -154,8 +154,15 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
             { ci: person.ci, given_name: person.givenName, family_name: person.familyName, second_family_name: person.secondFamilyName ?? null, active: person.active, created_at: person.createdAt },
             deps.validityDays,
           );
-        const caps = terminal.capabilities?.faceUpload;
-        const faces = { faceUpload: caps?.binary === true, faceCapture: caps?.captureAndBind !== false };
+        if (terminal.capabilities === null || terminal.capabilities === undefined) {
+          // Never probed: `auto` needs to know which face methods the model has.
+          terminal.capabilities = await client.capabilities();
+          terminal.online = true;
+          terminal.lastContactAt = new Date();
+          await em.flush();
+        }
+        const caps = terminal.capabilities.faceUpload;
+        const faces = { faceUpload: caps.binary === true, faceCapture: caps.captureAndBind !== false };
         let action: 'added' | 'updated' | 'unchanged' = 'added';
         try {
           await client.recordUser(target.user);
@@ -188,7 +195,7 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
           } catch {
             // outside an activity (unit use)
           }
-        }, 2_000);
+        }, 1_000);
         let captured;
         try {
           captured = await client.captureFace({ timeoutMs: input.timeoutMs, pollIntervalMs: 1_000, signal });
@@ -272,7 +279,7 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
       });
     },
 
-    async applyTerminalOps(input: { terminalId: string; runKey: string; afterSeq: number; limit: number; pacingMs: number }) {
+    async applyTerminalOps(input: { terminalId: string; runKey: string; afterSeq: number; limit: number; pacingMs: number; lastWriteAtMs?: number | null }) {
       return acting(async () => {
         const { terminal, client } = await connect(input.terminalId);
         return applyTerminalOps(fork(), deps, { ...input, terminal, client });

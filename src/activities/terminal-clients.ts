@@ -5,11 +5,11 @@ import type { SecretBox } from '../security/secret-box';
 
 /**
  * One ISAPI client per terminal per process, so the client's one-request-in-flight rule holds for
- * everything this worker sends to a terminal (reference §2.1: terminals serialise). A changed
- * terminal row (PATCH: new password, host…) replaces its client.
+ * everything this worker sends to a terminal (reference §2.1: terminals serialise). Changed
+ * connection settings (PATCH: new password, host…) replace its client.
  */
 export class TerminalClients {
-  private readonly clients = new Map<string, { version: number; client: IsapiClient }>();
+  private readonly clients = new Map<string, { version: string; client: IsapiClient }>();
 
   constructor(
     private readonly secrets: SecretBox,
@@ -19,7 +19,8 @@ export class TerminalClients {
   async forTerminal(em: EntityManager, terminalId: string): Promise<{ terminal: Terminal; client: IsapiClient }> {
     const terminal = await em.findOne(Terminal, { id: terminalId }, { populate: ['passwordSealed'] as never });
     if (terminal === null) throw new TerminalMissingError(terminalId);
-    const version = terminal.updatedAt.getTime();
+    // Only what the connection is made of: a probe writing capabilities must not replace a client in use.
+    const version = JSON.stringify([terminal.baseUrl, terminal.username, terminal.passwordSealed, terminal.caPem ?? null, terminal.insecureTls]);
     const cached = this.clients.get(terminalId);
     if (cached !== undefined && cached.version === version) return { terminal, client: cached.client };
     if (cached !== undefined) await cached.client.close();

@@ -106,6 +106,8 @@ export interface ApplyOpsResult {
   retryAfterMs: number | null;
   /** No pending operation is left after lastSeq. */
   finished: boolean;
+  /** When the last write left (worker clock), so the next batch keeps the pacing across the gap. */
+  lastWriteAtMs: number | null;
 }
 
 interface OpRow {
@@ -133,7 +135,16 @@ interface Applied {
 export async function applyTerminalOps(
   em: EntityManager,
   deps: { photos: PhotoPipeline; validityDays: number },
-  input: { terminalId: string; runKey: string; afterSeq: number; limit: number; pacingMs: number; terminal: Terminal; client: IsapiClient },
+  input: {
+    terminalId: string;
+    runKey: string;
+    afterSeq: number;
+    limit: number;
+    pacingMs: number;
+    lastWriteAtMs?: number | null;
+    terminal: Terminal;
+    client: IsapiClient;
+  },
 ): Promise<ApplyOpsResult> {
   const conn = em.getConnection();
   const ops = await conn.execute<OpRow[]>(
@@ -145,7 +156,7 @@ export async function applyTerminalOps(
   );
   const upload = canUpload(input.terminal);
   const applied: Applied[] = [];
-  let lastWrite = 0;
+  let lastWrite = input.lastWriteAtMs ?? 0;
   const pace = async () => {
     const wait = lastWrite + input.pacingMs - Date.now();
     if (input.pacingMs > 0 && wait > 0) await sleep(wait);
@@ -160,7 +171,15 @@ export async function applyTerminalOps(
     return d.photoVersion;
   };
 
-  let result: ApplyOpsResult = { lastSeq: input.afterSeq, handled: 0, counts: {}, busy: false, retryAfterMs: null, finished: ops.length < input.limit };
+  let result: ApplyOpsResult = {
+    lastSeq: input.afterSeq,
+    handled: 0,
+    counts: {},
+    busy: false,
+    retryAfterMs: null,
+    finished: ops.length < input.limit,
+    lastWriteAtMs: null,
+  };
   try {
     for (const op of ops) {
       const ci = op.employee_no;
@@ -183,8 +202,14 @@ export async function applyTerminalOps(
     }
   }
   await save(conn, input.terminalId, input.runKey, applied);
-  for (const a of applied) result.counts[a.counter] = (result.counts[a.counter] ?? 0) + 1;
-  result.handled = applied.length;
+  // Counted from the rows of this range, so an attempt that follows a failed one counts its work too.
+  const rows = await conn.execute<{ outcome: keyof TerminalSyncCounts; n: string }[]>(
+    `select outcome, count(*) as n from terminal_sync_op where run_key = ? and seq > ? and seq <= ? and outcome is not null group by outcome`,
+    [input.runKey, input.afterSeq, result.finished ? 2 ** 31 - 1 : result.lastSeq],
+  );
+  for (const r of rows) result.counts[r.outcome] = Number(r.n);
+  result.handled = rows.reduce((a, r) => a + Number(r.n), 0);
+  result.lastWriteAtMs = lastWrite > 0 ? lastWrite : (input.lastWriteAtMs ?? null);
   return result;
 
   async function applyOne(op: OpRow, d: DesiredTerminalUser | undefined): Promise<Applied> {
@@ -239,17 +264,28 @@ export async function applyTerminalOps(
 
 async function save(conn: ReturnType<EntityManager['getConnection']>, terminalId: string, runKey: string, applied: Applied[]): Promise<void> {
   if (applied.length === 0) return;
-  const values = applied.map(() => '(?::int, ?, ?)').join(', ');
+  const values = applied.map(() => '(?::int, ?, ?, ?)').join(', ');
   await conn.execute(
-    `update terminal_sync_op o set status = v.status, detail = v.detail, updated_at = now()
-       from (values ${values}) as v(seq, status, detail) where o.run_key = ? and o.seq = v.seq`,
-    [...applied.flatMap((a) => [a.seq, a.status, a.detail]), runKey],
+    `update terminal_sync_op o set status = v.status, outcome = v.outcome, detail = v.detail, updated_at = now()
+       from (values ${values}) as v(seq, status, outcome, detail) where o.run_key = ? and o.seq = v.seq`,
+    [...applied.flatMap((a) => [a.seq, a.status, a.counter, a.detail]), runKey],
   );
   const removed = applied.filter((a) => a.state === null).map((a) => a.employeeNo);
   if (removed.length > 0) {
-    await conn.execute('delete from terminal_person_state where terminal_id = ? and employee_no = any(?::text[])', [terminalId, removed]);
+    await conn.execute('delete from terminal_person_state where terminal_id = ? and employee_no in (select jsonb_array_elements_text(?::jsonb))', [
+      terminalId,
+      JSON.stringify(removed),
+    ]);
   }
-  const kept = applied.filter((a): a is Applied & { state: NonNullable<Applied['state']> } => a.state !== null && a.state !== undefined);
+  // One row per person: an update and a face of the same person in one batch merge (an upsert may not touch a row twice).
+  const byPerson = new Map<string, Applied & { state: NonNullable<Applied['state']> }>();
+  for (const a of applied) {
+    if (a.state === null || a.state === undefined) continue;
+    const prev = byPerson.get(a.employeeNo);
+    const faceVersion = a.state.faceVersion ?? prev?.state.faceVersion ?? null;
+    byPerson.set(a.employeeNo, { ...a, state: { ...a.state, faceVersion } });
+  }
+  const kept = [...byPerson.values()];
   if (kept.length > 0) {
     const rows = kept.map(() => `(gen_random_uuid(), now(), now(), ?::uuid, ?, ?, ?, ?::boolean, ?, ?, ?, now())`).join(', ');
     await conn.execute(

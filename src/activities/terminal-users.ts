@@ -84,9 +84,10 @@ export async function desiredTerminalUsers(
       where p.active
         and (c.name in (select jsonb_array_elements_text(t.careers) from terminal t where t.id = ?)
              or exists (select 1 from terminal_assignment a where a.terminal_id = ? and a.person_id = p.id))
-        and (?::text[] is null or p.ci = any(?::text[]))
+        and (?::jsonb is null or p.ci in (select jsonb_array_elements_text(?::jsonb)))
       order by p.ci`,
-    [terminalId, terminalId, cis ?? null, cis ?? null],
+    // A JSON list: the query builder would spread a JS array into separate parameters.
+    [terminalId, terminalId, cis === undefined ? null : JSON.stringify(cis), cis === undefined ? null : JSON.stringify(cis)],
   );
   return rows.map((r) => ({
     ci: r.ci,

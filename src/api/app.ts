@@ -11,6 +11,8 @@ import { photoImportsRouter } from './routes/photo-imports/router';
 import { openApiDocument } from './openapi';
 import { terminalCapturesRouter, terminalsRouter } from './routes/terminals/router';
 import { seedDevicesRouter, seedUsersRouter } from './routes/seed-terminals/router';
+import { devicesRouter } from './routes/devices/router';
+import { eventsRouter } from './routes/events/router';
 
 /** The HTTP API: starts, signals and queries workflows; reads and writes people. `listen()` is the caller's. */
 export function createApp(deps: ApiDeps): Express {
@@ -32,7 +34,10 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/api/terminal-captures', terminalCapturesRouter(deps));
   // Seed 002's routes, kept as its web UI calls them.
   app.use('/api/users', seedUsersRouter(deps));
+  // Cloud devices (issue 5) first: what they do not match (POST /:uuid/start-face-capture) falls through to seed 002's.
+  app.use('/api/devices', devicesRouter(deps));
   app.use('/api/devices', seedDevicesRouter(deps));
+  app.use('/api/events', eventsRouter(deps));
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));
   return app;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
@@ -34,6 +35,11 @@ export function buildApiDeps(p: {
     importRoot: p.config.photos.importRoot,
     dataDir: p.config.dataDir,
     zipLimit: p.config.photos.zipLimit,
+    devices: {
+      syncDefaults: { busyPauseMs: p.config.devices.busyPauseMs },
+      commandTimeoutMs: p.config.devices.commandTimeoutMs,
+      captureDir: join(p.config.dataDir, 'device-captures'),
+    },
     ...hikCentralReaders(p.hikcentral),
   };
 }

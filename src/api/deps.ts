@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { PhotoPipeline } from '../photos/person-photo-store';
 import type { SecretBox } from '../security/secret-box';
+import type { DeviceSyncDefaults } from '../devices/device-sync-client';
 
 export interface ApiDeps {
   orm: MikroORM;
@@ -32,4 +33,6 @@ export interface ApiDeps {
   terminalWaitMs?: number;
   /** How long the seed-compatible routes wait for a person's sync. */
   personSyncTimeoutMs?: number;
+  /** Cloud devices (issue 5): defaults of their sync workflows, how long a command may take, where captures are. */
+  devices?: { syncDefaults: DeviceSyncDefaults; commandTimeoutMs: number; captureDir: string };
 }

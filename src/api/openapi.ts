@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ciParams, createPersonBody, listPersonsQuery, photoReviewBody } from './routes/persons/schemas';
+import { registerTerminalPaths } from './routes/terminals/openapi';
 import { listSyncsQuery, outcomesQuery, startCareerSyncBody, startCareerSyncParams, workflowIdParams } from './routes/syncs/schemas';
 
 let cached: ReturnType<OpenApiGeneratorV3['generateDocument']> | undefined;
@@ -77,6 +78,8 @@ export function openApiDocument(): ReturnType<OpenApiGeneratorV3['generateDocume
   registry.registerPath({ method: 'post', path: '/biometrico/sync-hikdoc/{ci}', security, request: { params: ciParams }, responses: { 200: json('{ code, msg, data } — seed 000') } });
   registry.registerPath({ method: 'get', path: '/biometrico/get-pending-sync-est', security, request: { query: z.object({ carrera_name: z.string() }) }, responses: { 200: json('{ pendientes } — seed 000') } });
   registry.registerPath({ method: 'get', path: '/biometrico/getperson-est/{ci}', security, request: { params: ciParams }, responses: { 200: json('{ registrado } — seed 000') } });
+
+  registerTerminalPaths(registry, { security, json, error });
 
   cached = new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',

@@ -5,6 +5,7 @@ import { Migration20261127063636 } from './migrations/Migration20261127063636';
 import { Migration20261127065321 } from './migrations/Migration20261127065321';
 import { Migration20261127080000 } from './migrations/Migration20261127080000';
 import { Migration20261127081000 } from './migrations/Migration20261127081000';
+import { Migration20261127090000 } from './migrations/Migration20261127090000';
 
 /**
  * Committed migrations, imported rather than discovered on disk, so they run the same under tsx,
@@ -17,4 +18,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127065321', class: Migration20261127065321 },
   { name: 'Migration20261127080000', class: Migration20261127080000 },
   { name: 'Migration20261127081000', class: Migration20261127081000 },
+  { name: 'Migration20261127090000', class: Migration20261127090000 },
 ];

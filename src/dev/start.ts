@@ -22,6 +22,8 @@ import { startDemoTerminals } from './demo-terminals';
 import { TerminalClients } from '../activities/terminal-clients';
 import { SecretBox } from '../security/secret-box';
 import { Terminal } from '../db/entities';
+import { startDeviceGatewayFromConfig } from '../devices/gateway-from-config';
+import { startDemoDevices } from './demo-devices';
 
 /**
  * `npm start`: everything on embedded defaults — PostgreSQL, the Temporal dev server with its Web
@@ -124,6 +126,16 @@ async function main(): Promise<void> {
     });
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
     stops.push(['worker connection', () => nativeConnection.close()]);
+    // Cloud devices (issue 5): the embedded MQTT broker and the gateway, which the worker's activities send through.
+    const gatewayConnection = await Connection.connect({ address: temporalAddress });
+    stops.push(['gateway connection', () => gatewayConnection.close()]);
+    const gateway = await startDeviceGatewayFromConfig(config, {
+      orm,
+      databaseUrl: db.url,
+      temporal: new Client({ connection: gatewayConnection, namespace: config.temporal.namespace }),
+      logger,
+    });
+    stops.push(['device gateway', () => gateway.close()]);
     const worker = await createHikCentralWorker({
       connection: nativeConnection,
       namespace: config.temporal.namespace,
@@ -135,6 +147,7 @@ async function main(): Promise<void> {
         photos,
         terminals,
         terminalValidityDays: config.terminals.validityDays,
+        devices: { link: gateway.client, requestTimeoutMs: config.devices.requestTimeoutMs },
       },
     });
     const workerRun = worker.run();
@@ -168,6 +181,8 @@ async function main(): Promise<void> {
       const s = app.listen(config.api.port, config.api.host, () => resolve(s));
     });
     stops.push(['api', () => new Promise<void>((r) => server.close(() => r()))]);
+    const fleet = await startDemoDevices({ orm, url: gateway.url, count: config.devices.simCount, dataDir: config.dataDir, appId: config.devices.appId, logger });
+    if (fleet !== null) stops.push(['simulated devices', fleet.stop]);
 
     const apiUrl = `http://${config.api.host}:${config.api.port}`;
     const importRoot = apiConfig.photos.importRoot ?? '';
@@ -180,6 +195,7 @@ async function main(): Promise<void> {
         `  Temporal       ${temporalAddress}  namespace ${config.temporal.namespace}`,
         `  HikCentral     ${hikUrl}${config.hikcentral.url === undefined ? '  (simulator)' : ''}`,
         `  Terminals      ${demoTerminals.simulators.map((s) => `${s.url} (${s.profile.model})`).join(', ')}  (ISAPI simulators)`,
+        `  Cloud devices  ${gateway.url}  (${fleet?.devices.map((d) => d.deviceId).join(', ') ?? 'no simulators'})`,
         `  Admin token    ${token}`,
         `  Photo imports  ${importRoot}`,
         '',

@@ -1,5 +1,7 @@
 import sharp from 'sharp';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { startDeviceGatewayFromConfig } from '../devices/gateway-from-config';
 import { ConfigError, hikCentralSyncSettings, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { initOrm } from '../db/orm';
@@ -37,6 +39,10 @@ async function main(): Promise<void> {
   const orm = await initOrm(config.database.url as string);
   const hikcentral = createHikCentralClient(config.hikcentral, config.hikcentral.url as string);
   const connection = await NativeConnection.connect({ address: config.temporal.address as string });
+  // The deployment's one device gateway (issue 5 §1) lives with the worker: activities send through it.
+  const clientConnection = await Connection.connect({ address: config.temporal.address as string });
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const gateway = await startDeviceGatewayFromConfig(config, { orm, databaseUrl: config.database.url as string, temporal, logger });
   const worker = await createHikCentralWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -49,11 +55,14 @@ async function main(): Promise<void> {
       photos: { settings: config.photos.settings, faces: new FaceIndexStore() },
       terminals: new TerminalClients(new SecretBox(config.secretKey as Buffer), config.terminals.timeoutMs),
       terminalValidityDays: config.terminals.validityDays,
+      devices: { link: gateway.client, requestTimeoutMs: config.devices.requestTimeoutMs },
     },
   });
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
   // Worker.run() installs SIGINT/SIGTERM handlers that drain in-flight tasks before resolving.
   await worker.run();
+  await gateway.close();
+  await clientConnection.close();
   await connection.close();
   await hikcentral.close();
   await orm.close();

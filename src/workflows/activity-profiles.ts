@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { FailureType, TerminalFailureType } from './contracts';
+import { DeviceFailureType, FailureType, TerminalFailureType } from './contracts';
 
 /** Named activity profiles (STYLE §2): one proxy per kind of work. */
 
@@ -77,7 +77,8 @@ export const terminalCall = proxyActivities<
 /** A face capture: the workflow decides about further attempts, the activity heartbeats while it waits. */
 export const terminalCapture = proxyActivities<Pick<Activities, 'captureTerminalFace'>>({
   startToCloseTimeout: '3m',
-  heartbeatTimeout: '15s',
+  // Short: cancellation reaches an activity with a heartbeat's answer, and heartbeats are throttled to 80% of this.
+  heartbeatTimeout: '5s',
   retry: { maximumAttempts: 2, initialInterval: '1s', nonRetryableErrorTypes: TERMINAL_FINAL },
 });
 
@@ -91,4 +92,39 @@ export const terminalBulk = proxyActivities<Pick<Activities, 'planTerminalSync' 
 export const terminalDb = proxyActivities<Pick<Activities, 'recordTerminalEnrolment' | 'terminalExists'>>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/**
+ * Pushing to a cloud device (issue 5 §3): heartbeating loops of many batches. "No answer → resend with backoff
+ * until acknowledged" (§1): no attempt limit, backoff up to a minute; a device that went offline meanwhile makes
+ * the next attempt return `offline`, and the workflow waits for it instead.
+ */
+export const devicePush = proxyActivities<Pick<Activities, 'pushDeviceQueue' | 'pushFullResync'>>({
+  startToCloseTimeout: '15m',
+  // A batch answers within the request budget and acknowledgements are flushed every 250 ms.
+  heartbeatTimeout: '10s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '60s',
+    nonRetryableErrorTypes: [DeviceFailureType.DeviceInvalidCommand, DeviceFailureType.DeviceGone, DeviceFailureType.ResyncSuperseded],
+  },
+});
+
+export const deviceDb = proxyActivities<
+  Pick<Activities, 'loadDeviceSyncState' | 'beginFullResync' | 'finishFullResync' | 'evaluateSyncCheck'>
+>({
+  startToCloseTimeout: '60s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [DeviceFailureType.DeviceGone] },
+});
+
+/** One configuration command for an admin waiting on the API: a few attempts, then the admin hears about it. */
+export const deviceCommand = proxyActivities<Pick<Activities, 'sendDeviceCommand'>>({
+  startToCloseTimeout: '60s',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [DeviceFailureType.DeviceInvalidCommand, DeviceFailureType.DeviceGone],
+  },
 });

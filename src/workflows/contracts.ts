@@ -207,3 +207,4 @@ export const photoImportWorkflowId = (importId: string): string => `photo-import
 export const importProgressQuery = defineQuery<PhotoImportProgress>('importProgress');
 
 export * from './terminal-contracts';
+export * from './device-contracts';

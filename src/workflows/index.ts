@@ -5,3 +5,6 @@ export { enrollOnTerminal } from './enroll-on-terminal.workflow';
 export { captureTerminalFace } from './capture-terminal-face.workflow';
 export { syncTerminal } from './sync-terminal.workflow';
 export { readTerminalCapabilities } from './read-terminal-capabilities.workflow';
+export { deviceSync } from './device-sync.workflow';
+export { deviceFullResync } from './device-full-resync.workflow';
+export { deviceCommand } from './device-command.workflow';

@@ -62,11 +62,14 @@ export async function syncTerminal(input: SyncTerminalInput): Promise<SyncTermin
         afterSeq: st.afterSeq,
         limit: o.batchSize,
         pacingMs: o.pacingMs,
+        lastWriteAtMs: st.lastWriteAtMs ?? null,
       });
+      st.lastWriteAtMs = r.lastWriteAtMs;
       st.afterSeq = r.lastSeq;
       for (const [k, v] of Object.entries(r.counts)) st.counts[k as keyof TerminalSyncCounts] += v ?? 0;
       if (r.busy) {
-        const pauseMs = Math.max(o.busyPauseMs, r.retryAfterMs ?? 0);
+        // The configured pause wins; otherwise what the terminal's answer suggests (~15 s, reference §2.1).
+        const pauseMs = input.busyPauseMs ?? r.retryAfterMs ?? DEFAULTS.busyPauseMs;
         state = 'pausedOnBusy';
         pausedUntil = new Date(Date.now() + pauseMs).toISOString();
         lastError = 'the terminal answered Device Busy';

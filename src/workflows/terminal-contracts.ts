@@ -122,6 +122,8 @@ export interface SyncTerminalCarried {
   counts: TerminalSyncCounts;
   busyPauses: number;
   continuedAsNew: number;
+  /** When the previous batch's last write left, so pacing holds across batches. */
+  lastWriteAtMs?: number | null;
 }
 
 export interface SyncTerminalProgress {

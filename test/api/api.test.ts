@@ -232,5 +232,6 @@ describe('HTTP API (Express + zod) on real services', () => {
     const r = await api.request('GET', '/api/openapi.json');
     expect(r.status).toBe(200);
     expect(Object.keys(r.json.paths)).toContain('/api/syncs/careers/{career}');
+    expect(Object.keys(r.json.paths)).toEqual(expect.arrayContaining(['/api/terminals/{id}/sync', '/api/users/{user_id}/sync-to-device', '/api/devices/{device_id}/start-face-capture']));
   });
 });

@@ -11,6 +11,7 @@ import { initOrm } from '../../src/db/orm';
 import { HikCentralClient } from '../../src/targets/hikcentral/client';
 import { startHikCentralSimulator, type HikCentralSimulator } from '../../src/targets/hikcentral/simulator';
 import { createHikCentralWorker } from '../../src/workers/worker';
+import type { ActivityDeps } from '../../src/activities';
 import type { HikCentralSyncSettings } from '../../src/activities/hikcentral-person-sync';
 import { withDatabase } from './global-setup';
 import { FaceIndexStore } from '../../src/photos/face-index-store';
@@ -50,7 +51,8 @@ export interface Services {
   dataDir: string;
   /** A new task queue per test (sdk-typescript tests' convention). */
   taskQueue(): string;
-  startWorker(taskQueue: string): Promise<RunningWorker>;
+  /** `extra`: more activity deps, e.g. a device gateway link (issue 5). */
+  startWorker(taskQueue: string, extra?: Partial<ActivityDeps>): Promise<RunningWorker>;
   close(): Promise<void>;
 }
 
@@ -112,12 +114,12 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
     workflowBundle,
     dataDir,
     taskQueue: () => `test-${randomUUID()}`,
-    async startWorker(taskQueue: string): Promise<RunningWorker> {
+    async startWorker(taskQueue: string, extra: Partial<ActivityDeps> = {}): Promise<RunningWorker> {
       const worker = await createHikCentralWorker({
         connection: nativeConnection,
         namespace: 'default',
         taskQueue,
-        deps: { orm, hikcentral, settings, photos, terminals, terminalValidityDays: 365 },
+        deps: { orm, hikcentral, settings, photos, terminals, terminalValidityDays: 365, ...extra },
         workflowBundle,
       });
       const running = worker.run();

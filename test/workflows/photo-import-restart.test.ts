@@ -35,6 +35,7 @@ describe('bulkPhotoImport after a worker is killed mid-batch (real worker proces
         LOG_LEVEL: 'error',
         // Generated pictures without faces: this test is about resuming, the face checks have their own.
         PHOTO_FACE_CHECKS: 'off',
+        GATESYNC_SECRET_KEY: 'ab'.repeat(32),
       },
       stdio: 'ignore',
     });

@@ -16,6 +16,9 @@ export {
   TERMINAL_FACE_METHODS,
   type TerminalFaceMethod,
 } from './terminal-person.entity';
+export { Device, DeviceAssignment, type DeviceConfigParam, type DevicePropertyValue } from './device.entity';
+export { DeviceSyncOp, DeviceUser, DeviceResync, DeviceCheck, CHECK_OUTCOMES, RESYNC_STATES, type CheckOutcome, type ResyncState } from './device-sync.entity';
+export { DevicePresence, AccessEvent, DeviceCapture, DeviceFeatureError } from './device-event.entity';
 
 import { BaseEntity } from './base.entity';
 import { Career } from './career.entity';
@@ -28,7 +31,11 @@ import { PhotoRendition } from './photo-rendition.entity';
 import { PhotoImport, PhotoImportItem } from './photo-import.entity';
 import { Terminal } from './terminal.entity';
 import { TerminalAssignment, TerminalCapture, TerminalPersonState, TerminalSyncOp } from './terminal-person.entity';
+import { Device, DeviceAssignment } from './device.entity';
+import { DeviceCheck, DeviceResync, DeviceSyncOp, DeviceUser } from './device-sync.entity';
+import { AccessEvent, DeviceCapture, DeviceFeatureError, DevicePresence } from './device-event.entity';
 
 export const ALL_ENTITIES = [BaseEntity, Career, Person, Photo, HikCentralPersonState, SyncRun, SyncOutcome, PhotoRendition, PhotoImport, PhotoImportItem,
   Terminal, TerminalAssignment, TerminalPersonState, TerminalCapture, TerminalSyncOp,
+  Device, DeviceAssignment, DeviceSyncOp, DeviceUser, DeviceResync, DeviceCheck, DevicePresence, AccessEvent, DeviceCapture, DeviceFeatureError,
 ];

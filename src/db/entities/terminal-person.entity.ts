@@ -122,6 +122,10 @@ export class TerminalSyncOp extends BaseEntity {
   @Enum({ items: () => TERMINAL_OP_STATUSES, type: 'string' })
   status: TerminalOpStatus = 'pending';
 
+  /** Which counter it went to: added, updated, faces, removed, unchanged, failed. */
+  @Property({ type: 'string', length: 16, nullable: true })
+  outcome?: string | null;
+
   /** What was done ("added", "unchanged", "face uploaded") or why it failed. */
   @Property({ type: 'text', nullable: true })
   detail?: string | null;

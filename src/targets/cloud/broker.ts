@@ -214,6 +214,8 @@ export async function startBroker(opts: BrokerOptions): Promise<CloudBroker> {
   const sockets = new Set<Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
+    // A command and its answer are small request/response frames: Nagle + delayed ACK would add ~40 ms per hop.
+    socket.setNoDelay(true);
     socket.on('close', () => sockets.delete(socket));
     aedes.handle(socket);
     // aedes reads with 'readable' + read(); read() emits 'data' before aedes parses the chunk, and a 'data'

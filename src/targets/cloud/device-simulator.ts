@@ -13,6 +13,7 @@ import {
   type FeatureType,
   type UpCmd,
   type UpData,
+  type UserSyncPayload,
 } from './messages';
 import { DEFAULT_MODEL_PARAMS, type ModelParams } from './model-params';
 import { passDigest } from './pass-digest';
@@ -107,6 +108,8 @@ export class SimulatedDevice {
     statusSent: 0,
     connects: 0,
   };
+  /** Every user_sync payload received, in order (tests read what was pushed; capped at 100k). */
+  readonly userSyncLog: UserSyncPayload[] = [];
   private client: MqttClient | undefined;
   /** False from (re)connect until status and check went out: events wait for them (§9 "first thing"). */
   private ready = false;
@@ -288,6 +291,23 @@ export class SimulatedDevice {
     this.eventTick();
   }
 
+  /** §13: uploads a snapshot (no acknowledgement exists for it). */
+  async uploadCapture(image: Buffer, opts: { userId?: number; at?: Date } = {}): Promise<void> {
+    await this.sendUp({
+      cmd: 'access_capture',
+      payload: {
+        ...(opts.userId !== undefined ? { user_id: opts.userId } : {}),
+        capture_data: image.toString('base64'),
+        capture_time: Math.floor((opts.at ?? this.now()).getTime() / 1000),
+      },
+    });
+  }
+
+  /** §5: reports features the device could not use. */
+  async reportFeatureErrors(errorList: UpData<'feature_error'>['payload']['error_list']): Promise<void> {
+    await this.sendUp({ cmd: 'feature_error', payload: { error_list: errorList } });
+  }
+
   /** Door sensor change (§9): reported until acknowledged. */
   setDoorState(status: 0 | 1): void {
     this.door = { status, mid: newMid(), acked: false };
@@ -365,6 +385,7 @@ export class SimulatedDevice {
     const { data } = message;
     switch (data.cmd) {
       case 'user_sync': {
+        if (this.userSyncLog.length < 100_000) this.userSyncLog.push(data.payload);
         if (Date.now() < this.busyUntil) {
           this.counters.busyAnswers += 1;
           return this.answer(message, { cmd: 'user_sync', payload: { code: 2 } });

@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { createLogger } from '../src/logger';
+import { createActivities } from '../src/activities';
+import { WORKFLOWS_PATH } from '../src/workers/worker';
+import { DeviceGateway } from '../src/devices/device-gateway';
+import { registerDevice } from '../src/devices/device-registry';
+import { expectedHash, rows } from '../src/devices/device-people';
+import { signalDeviceSync } from '../src/devices/device-sync-client';
+import { SimulatedDevice } from '../src/targets/cloud/device-simulator';
+import { deviceResyncSignal } from '../src/workflows/contracts';
+import { FaceIndexStore } from '../src/photos/face-index-store';
+import { DEFAULT_PHOTO_SETTINGS, TARGET_PROFILES } from '../src/photos/photo-settings';
+import { TerminalClients } from '../src/activities/terminal-clients';
+import { SecretBox } from '../src/security/secret-box';
+import { HikCentralClient } from '../src/targets/hikcentral/client';
+import { BENCH_APP_KEY, BENCH_APP_SECRET, startBenchStack } from './stack';
+
+export interface DevicesBenchFigures {
+  latencyMs: number;
+  resync: { size: number; users: number; batches: number; rttMs: number; wallMs: number; streamMs: number; ratio: number }[];
+  ingestion: { events: number; devices: number; wallMs: number; perSec: number };
+  hash: { devices: number; users: number; wallMs: number };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * bench/devices (issue 5 §7): full resync of `users` people at user_sync_size 1, 10, 100 against the simulator
+ * (wall ÷ (batches × simulator round trip)); access-event ingestion into PostgreSQL; the XOR-hash expectation
+ * of `hashDevices` devices × `users` people. Everything real: PostgreSQL, Temporal, MQTT over TCP.
+ */
+export async function benchDevices(o: { users: number; latencyMs: number; hashDevices: number; events: number; log: (m: string) => void }): Promise<DevicesBenchFigures> {
+  const stack = await startBenchStack();
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatesync-bench-devices-'));
+  const logger = createLogger('warn', 'bench-devices');
+  const taskQueue = `bench-devices-${Date.now()}`;
+  const gateway = await DeviceGateway.start({
+    orm: stack.orm,
+    databaseUrl: stack.databaseUrl,
+    temporal: stack.temporal,
+    taskQueue,
+    syncDefaults: { pushBudgetMs: 10_000 },
+    logger,
+    dataDir,
+    mqtt: { host: '127.0.0.1', port: 0, username: 'gw', password: randomBytes(16).toString('hex'), appId: 'gatesync', requestTimeoutMs: 5000 },
+  });
+  const native = await NativeConnection.connect({ address: stack.temporalAddress });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+  const hikcentral = new HikCentralClient({ baseUrl: stack.simulator.url, appKey: BENCH_APP_KEY, appSecret: BENCH_APP_SECRET, timeoutMs: 3000 });
+  const worker = await Worker.create({
+    connection: native,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: createActivities({
+      orm: stack.orm,
+      hikcentral,
+      settings: { orgIndexCode: '2', validityDays: 365, privilegeGroupIds: [], photoProfile: TARGET_PROFILES.hikcentral },
+      photos: { settings: DEFAULT_PHOTO_SETTINGS, faces: new FaceIndexStore() },
+      terminals: new TerminalClients(new SecretBox(randomBytes(32)), 5000),
+      terminalValidityDays: 365,
+      devices: { link: gateway.client, requestTimeoutMs: 5000 },
+    }),
+  });
+  const running = worker.run();
+  const db = stack.orm.em.getKnex();
+  const devices: SimulatedDevice[] = [];
+  try {
+    await db.raw(`insert into career (id, created_at, updated_at, name) values (gen_random_uuid(), now(), now(), 'Bench')`);
+    await db.raw(
+      `insert into person (id, created_at, updated_at, ci, given_name, family_name, career_id, kind, active)
+       select gen_random_uuid(), now(), now(), 'B' || lpad(g::text, 9, '0'), 'Given' || g, 'Family', (select id from career where name = 'Bench'), 'student', true
+       from generate_series(1, ?) g`,
+      [o.users],
+    );
+
+    // ---- full resync at three batch sizes
+    const resync: DevicesBenchFigures['resync'] = [];
+    for (const size of [100, 10, 1]) {
+      const id = `bench-resync-${size}`;
+      const { secret } = await registerDevice(db, { id, name: id, model: { userSyncSize: size, userCapacity: o.users * 2 } });
+      const d = new SimulatedDevice({ deviceId: id, secret, url: gateway.url, latencyMs: o.latencyMs, model: { userCapacity: o.users * 2 }, eventBatchMs: 60_000 });
+      devices.push(d);
+      await d.start();
+      // The simulator's round trip for one batch of this size, through the same gateway client, no database.
+      const sample = (await rows<{ user_id: number }>(db, 'select user_id from person order by user_id limit ?', [size])).map((r) => ({ user_id: r.user_id, user_type: 0 as const, name: 'Sample' }));
+      const probes = size === 1 ? 200 : 50;
+      const t0 = performance.now();
+      for (let i = 0; i < probes; i++) await gateway.client.request(id, 'user_sync', { payload: { reset: false, users: sample } });
+      const rttMs = (performance.now() - t0) / probes;
+      await db.raw(`update device set careers = '["Bench"]'::jsonb where id = ?`, [id]);
+      const logFrom = d.userSyncLog.length;
+      const started = performance.now();
+      await signalDeviceSync({ temporal: stack.temporal, taskQueue, defaults: { pushBudgetMs: 10_000 } }, id, deviceResyncSignal, { reason: 'manual' });
+      let firstAt = 0;
+      for (;;) {
+        if (firstAt === 0 && d.userSyncLog.length > logFrom) firstAt = performance.now();
+        const [r] = await rows<{ state: string }>(db, 'select state from device_resync where device_id = ?', [id]);
+        if (r?.state === 'completed') break;
+        await sleep(5);
+      }
+      const wallMs = performance.now() - started;
+      const batches = Math.ceil(o.users / size);
+      const held = d.users().length;
+      if (held !== o.users) throw new Error(`device ${id} holds ${held}, expected ${o.users}`);
+      const ratio = wallMs / (batches * rttMs);
+      resync.push({ size, users: o.users, batches, rttMs, wallMs, streamMs: performance.now() - firstAt, ratio });
+      o.log(`resync size ${size}: ${batches} batches, rtt ${rttMs.toFixed(2)} ms, wall ${(wallMs / 1000).toFixed(2)} s, ratio ${ratio.toFixed(3)}`);
+      await d.stop();
+    }
+
+    // ---- access-event ingestion
+    const fleet = 10;
+    const perDevice = Math.ceil(o.events / fleet);
+    const sims: SimulatedDevice[] = [];
+    for (let i = 0; i < fleet; i++) {
+      const id = `bench-events-${i}`;
+      const { secret } = await registerDevice(db, { id, name: id });
+      const d = new SimulatedDevice({ deviceId: id, secret, url: gateway.url, eventBatchMs: 5, maxEventsPerBatch: 500, eventResendMs: 60_000 });
+      devices.push(d);
+      sims.push(d);
+      await d.start();
+      for (let u = 1; u <= 100; u++) d.corruptLocalUser({ userId: u, name: `U${u}` });
+    }
+    const base = Date.parse('2026-01-05T08:00:00Z');
+    for (const d of sims) for (let k = 0; k < perDevice; k++) d.attemptAccess((k % 100) + 1, 'fa', new Date(base + k * 1000));
+    const total = perDevice * fleet;
+    const t1 = performance.now();
+    for (const d of sims) d.flushEvents();
+    for (;;) {
+      const [r] = await rows<{ n: number }>(db, `select count(*)::int as n from access_event where device_id like 'bench-events-%'`);
+      if ((r?.n ?? 0) >= total) break;
+      await sleep(10);
+    }
+    const ingestMs = performance.now() - t1;
+    const ingestion = { events: total, devices: fleet, wallMs: ingestMs, perSec: total / (ingestMs / 1000) };
+    o.log(`ingestion: ${total} events from ${fleet} devices in ${(ingestMs / 1000).toFixed(2)} s = ${ingestion.perSec.toFixed(0)} events/s`);
+
+    // ---- XOR hash of what each device should hold
+    await db.raw(
+      `insert into device (id, created_at, updated_at, name, secret_hash, model, careers)
+       select 'bench-hash-' || g, now(), now(), 'h' || g, 'none', '{}'::jsonb, '["Bench"]'::jsonb from generate_series(1, ?) g`,
+      [o.hashDevices],
+    );
+    const t2 = performance.now();
+    for (let g = 1; g <= o.hashDevices; g++) await expectedHash(db, `bench-hash-${g}`);
+    const hashMs = performance.now() - t2;
+    o.log(`hash: ${o.hashDevices} devices × ${o.users} users in ${hashMs.toFixed(0)} ms`);
+    return { latencyMs: o.latencyMs, resync, ingestion, hash: { devices: o.hashDevices, users: o.users, wallMs: hashMs } };
+  } finally {
+    await Promise.allSettled(devices.map((d) => d.stop()));
+    worker.shutdown();
+    await running;
+    await gateway.close();
+    await hikcentral.close();
+    await native.close();
+    await stack.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

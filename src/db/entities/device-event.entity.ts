@@ -1,0 +1,117 @@
+import { Entity, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Device } from './device.entity';
+
+/** An MQTT session change of a device (issue 5 §1: online/offline with timestamps). */
+@Entity({ tableName: 'device_presence' })
+export class DevicePresence {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @ManyToOne(() => Device, { ref: true, deleteRule: 'cascade' })
+  device!: Ref<Device>;
+
+  @Property({ type: 'boolean' })
+  online!: boolean;
+
+  /** connected | disconnect | keepaliveTimeout | connectionLost (broker.ts). */
+  @Property({ type: 'string', length: 24 })
+  reason!: string;
+
+  @Property({ type: 'datetime' })
+  at!: Date;
+}
+
+/** A door event (§7), unique on (device, user, type, time) so re-sent batches are stored once. */
+@Entity({ tableName: 'access_event' })
+export class AccessEvent {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @ManyToOne(() => Device, { ref: true, deleteRule: 'cascade' })
+  device!: Ref<Device>;
+
+  @Property({ type: 'integer' })
+  userId!: number;
+
+  @Property({ type: 'smallint' })
+  userType!: number;
+
+  @Property({ type: 'string', length: 16 })
+  accessType!: string;
+
+  @Property({ type: 'datetime' })
+  accessTime!: Date;
+
+  /** The batch that first brought it. */
+  @Property({ type: 'string', length: 128 })
+  mid!: string;
+
+  @Property({ type: 'datetime' })
+  receivedAt: Date = new Date();
+}
+
+/** A snapshot (§13): metadata here, the image in the blob store under `blobKey` (src/devices/capture-store.ts). */
+@Entity({ tableName: 'device_capture' })
+export class DeviceCapture {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @ManyToOne(() => Device, { ref: true, deleteRule: 'cascade' })
+  device!: Ref<Device>;
+
+  @Property({ type: 'integer', nullable: true })
+  userId?: number | null;
+
+  @Property({ type: 'datetime' })
+  captureTime!: Date;
+
+  @Property({ type: 'string', length: 128 })
+  blobKey!: string;
+
+  @Property({ type: 'integer' })
+  bytes!: number;
+
+  @Property({ type: 'string', length: 64 })
+  contentType!: string;
+
+  @Property({ type: 'string', length: 128 })
+  mid!: string;
+
+  @Property({ type: 'datetime' })
+  receivedAt: Date = new Date();
+}
+
+/** A feature the device could not use (§5), shown per person. */
+@Entity({ tableName: 'device_feature_error' })
+export class DeviceFeatureError {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @ManyToOne(() => Device, { ref: true, deleteRule: 'cascade' })
+  device!: Ref<Device>;
+
+  @Property({ type: 'integer' })
+  userId!: number;
+
+  @Property({ type: 'string', length: 8 })
+  featureType!: string;
+
+  @Property({ type: 'integer' })
+  featureIndex!: number;
+
+  /** 1 unparseable, 2 duplicate (0 = unspecified, as the seed's example sends). */
+  @Property({ type: 'smallint' })
+  status!: number;
+
+  @Property({ type: 'string', length: 64, nullable: true })
+  featurePrefix?: string | null;
+
+  @Property({ type: 'integer', nullable: true })
+  featureLength?: number | null;
+
+  @Property({ type: 'string', length: 128 })
+  mid!: string;
+
+  @Property({ type: 'datetime' })
+  receivedAt: Date = new Date();
+}

@@ -1,0 +1,129 @@
+import { Entity, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Device } from './device.entity';
+
+/**
+ * One queued change for one device (issue 5 §3). Written by the person/assignment triggers and by queue
+ * rebuilds; folded and consumed by the push activities (src/devices/device-queue.ts). `kind` records what the
+ * change was; what is sent is decided when folding, against the current person and what the device acknowledged.
+ */
+@Entity({ tableName: 'device_sync_op' })
+export class DeviceSyncOp {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  seq!: string;
+
+  @ManyToOne(() => Device, { ref: true, deleteRule: 'cascade' })
+  device!: Ref<Device>;
+
+  @Property({ type: 'integer' })
+  userId!: number;
+
+  @Property({ type: 'string', length: 8 })
+  kind!: 'upsert' | 'delete';
+
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+}
+
+/** A user the device acknowledged holding (code 0 within `sync_size`), with the entry version it holds. */
+@Entity({ tableName: 'device_user' })
+export class DeviceUser {
+  @ManyToOne(() => Device, { ref: true, primary: true, deleteRule: 'cascade' })
+  device!: Ref<Device>;
+
+  @PrimaryKey({ type: 'integer' })
+  userId!: number;
+
+  @Property({ type: 'string', length: 32 })
+  version!: string;
+
+  @Property({ type: 'datetime' })
+  syncedAt: Date = new Date();
+}
+
+export const RESYNC_STATES = ['running', 'completed', 'capacityFull', 'failed'] as const;
+export type ResyncState = (typeof RESYNC_STATES)[number];
+
+/** The cursor of a device's full resync (digest §1/§2): survives worker restarts, one row per device. */
+@Entity({ tableName: 'device_resync' })
+export class DeviceResync {
+  @ManyToOne(() => Device, { ref: true, primary: true, deleteRule: 'cascade' })
+  device!: Ref<Device>;
+
+  @Property({ type: 'string', length: 200 })
+  runKey!: string;
+
+  @Property({ type: 'string', length: 24 })
+  reason!: string;
+
+  @Property({ type: 'string', length: 16 })
+  state!: ResyncState;
+
+  @Property({ type: 'integer' })
+  total!: number;
+
+  @Property({ type: 'integer' })
+  sent: number = 0;
+
+  @Property({ type: 'integer' })
+  batches: number = 0;
+
+  /** Entries stream in user_id order; everything up to this id is acknowledged. */
+  @Property({ type: 'integer' })
+  afterUserId: number = 0;
+
+  /** The first message (`reset: true`, `total_count`) was acknowledged. */
+  @Property({ type: 'boolean' })
+  resetAcked: boolean = false;
+
+  @Property({ type: 'datetime' })
+  startedAt: Date = new Date();
+
+  @Property({ type: 'datetime' })
+  updatedAt: Date = new Date();
+
+  @Property({ type: 'datetime', nullable: true })
+  finishedAt?: Date | null;
+}
+
+export const CHECK_OUTCOMES = ['pending', 'consistent', 'mismatch', 'ignoredPending', 'mismatchCapacityFull'] as const;
+export type CheckOutcome = (typeof CHECK_OUTCOMES)[number];
+
+/** A `user_sync_check` (§2) and what came of it. */
+@Entity({ tableName: 'device_check' })
+export class DeviceCheck {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @ManyToOne(() => Device, { ref: true, deleteRule: 'cascade' })
+  device!: Ref<Device>;
+
+  @Property({ type: 'string', length: 128 })
+  mid!: string;
+
+  @Property({ type: 'datetime' })
+  receivedAt: Date = new Date();
+
+  @Property({ type: 'integer' })
+  size!: number;
+
+  @Property({ type: 'string', length: 20 })
+  hash!: string;
+
+  @Property({ type: 'smallint' })
+  reason!: number;
+
+  @Property({ type: 'string', length: 24 })
+  outcome: CheckOutcome = 'pending';
+
+  @Property({ type: 'integer', nullable: true })
+  expectedSize?: number | null;
+
+  @Property({ type: 'string', length: 20, nullable: true })
+  expectedHash?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  detail?: string | null;
+
+  @Property({ type: 'datetime', nullable: true })
+  evaluatedAt?: Date | null;
+}

@@ -1,0 +1,35 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from '../logger';
+import { registerDevice } from '../devices/device-registry';
+import { generateDeviceSecret } from '../devices/device-secret';
+import { rows } from '../devices/device-people';
+import { startDeviceFleet, type DeviceFleet } from '../targets/cloud/device-simulator-fleet';
+
+/**
+ * `npm start`'s cloud doors (issue 5 §6): N simulated devices registered as demo devices, holding the first
+ * career's people, connected to the embedded broker. Their secrets are kept in the data dir (mode 600) so the
+ * same devices come back after a restart; the registry itself only has their hashes.
+ */
+export async function startDemoDevices(p: { orm: MikroORM; url: string; count: number; dataDir: string; appId: string; logger: Logger }): Promise<DeviceFleet | null> {
+  if (p.count === 0) return null;
+  const file = join(p.dataDir, 'demo-device-secrets.json');
+  const secrets: Record<string, string> = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+  const db = p.orm.em.getKnex();
+  const [career] = await rows<{ name: string }>(db, 'select name from career order by name limit 1');
+  const devices: { deviceId: string; secret: string }[] = [];
+  for (let i = 1; i <= p.count; i++) {
+    const deviceId = `demo-door-${i}`;
+    const [exists] = await rows(db, 'select 1 from device where id = ?', [deviceId]);
+    if (exists === undefined || secrets[deviceId] === undefined) {
+      if (exists !== undefined) await db.raw('delete from device where id = ?', [deviceId]);
+      const secret = generateDeviceSecret();
+      await registerDevice(db, { id: deviceId, name: `Demo door ${i}`, careers: career ? [career.name] : [], model: { userSyncSize: 10, checkType: 'fa,card' }, secret });
+      secrets[deviceId] = secret;
+    }
+    devices.push({ deviceId, secret: secrets[deviceId] as string });
+  }
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return startDeviceFleet({ url: p.url, devices, appId: p.appId, logger: p.logger, latencyMs: 5 });
+}

@@ -1,0 +1,224 @@
+import { join } from 'node:path';
+import { Client as PgClient } from 'pg';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import type { Logger } from '../logger';
+import { startBroker, type CloudBroker, type PresenceEvent } from '../targets/cloud/broker';
+import { CloudGatewayClient, type UnsolicitedContext } from '../targets/cloud/gateway-client';
+import type { UpMessage } from '../targets/cloud/messages';
+import { devicePresenceSignal, deviceQueueChangedSignal, deviceSyncCheckSignal } from '../workflows/device-contracts';
+import { CaptureStore } from './capture-store';
+import { DeviceInbox } from './device-inbox';
+import { DEVICE_SYNC_CHANNEL, rows, type Db } from './device-people';
+import { verifyDeviceSecret } from './device-secret';
+import { signalDeviceSync, type DeviceSyncDefaults, type DeviceSyncStarter } from './device-sync-client';
+
+/**
+ * The one gateway of a deployment (issue 5 §1): runs the embedded broker (unless MQTT_URL points at another),
+ * connects gatesync's MQTT client, and routes what devices say. Requests/answers stay inside the activity that
+ * sent them (gateway-client.ts matches them by mid); everything a device starts is handled here:
+ *
+ *   presence (broker hooks)   → device row + presence log → `devicePresence` signal
+ *   user_sync_check (§2)      → device_check row → `deviceSyncCheck` signal (the workflow decides)
+ *   access_data_upload (§7)   → access_event rows (idempotent) → ack with the same mid
+ *   device_status_update (§9) → door state → ack with the same mid
+ *   access_capture (§13)      → blob store + device_capture row
+ *   feature_error (§5)        → device_feature_error rows
+ *
+ * It also LISTENs to `gatesync_device_sync` (the queue triggers' NOTIFY) and wakes the device's workflow.
+ * Run exactly one per deployment: every gateway connection receives every up message (no shared subscriptions).
+ */
+
+export interface DeviceGatewayOptions {
+  orm: MikroORM;
+  databaseUrl: string;
+  temporal: Client;
+  taskQueue: string;
+  syncDefaults: DeviceSyncDefaults;
+  logger: Logger;
+  /** Captures go to `<dataDir>/device-captures`. */
+  dataDir: string;
+  mqtt: {
+    /** External broker; undefined = start the embedded one on host:port. */
+    url?: string;
+    host: string;
+    port: number;
+    username: string;
+    password: string;
+    appId: string;
+    requestTimeoutMs: number;
+    maxMessageBytes?: number;
+  };
+  /** Coalesce queue notifications of one device for this long before signalling (default 50 ms). */
+  notifyDebounceMs?: number;
+}
+
+export class DeviceGateway {
+  private readonly log: Logger;
+  private readonly inbox: DeviceInbox;
+  private readonly starter: DeviceSyncStarter;
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly debounce = new Map<string, NodeJS.Timeout>();
+  private listener: PgClient | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly opts: DeviceGatewayOptions,
+    readonly client: CloudGatewayClient,
+    readonly broker: CloudBroker | undefined,
+    private readonly db: Db,
+  ) {
+    this.log = opts.logger.child({ component: 'device-gateway' });
+    this.inbox = new DeviceInbox(db, new CaptureStore(join(opts.dataDir, 'device-captures')));
+    this.starter = { temporal: opts.temporal, taskQueue: opts.taskQueue, defaults: opts.syncDefaults };
+  }
+
+  get url(): string {
+    return this.opts.mqtt.url ?? (this.broker as CloudBroker).url;
+  }
+
+  static async start(opts: DeviceGatewayOptions): Promise<DeviceGateway> {
+    const db = opts.orm.em.getKnex();
+    const log = opts.logger.child({ component: 'device-gateway' });
+    let gateway: DeviceGateway | undefined;
+    let broker: CloudBroker | undefined;
+    if (opts.mqtt.url === undefined) {
+      // Nobody is connected to a broker that just started: stale "online" flags from a previous run are wrong.
+      await db.raw(
+        `with u as (update device set online = false, online_changed_at = now() where online returning id)
+         insert into device_presence (device_id, online, reason, at) select id, false, 'gatewayRestart', now() from u`,
+      );
+      broker = await startBroker({
+        port: opts.mqtt.port,
+        host: opts.mqtt.host,
+        logger: opts.logger,
+        gatewayCredentials: { username: opts.mqtt.username, password: opts.mqtt.password },
+        authenticate: async (deviceId, secret) => {
+          const [row] = await rows<{ secret_hash: string }>(db, 'select secret_hash from device where id = ?', [deviceId]);
+          return row !== undefined && (await verifyDeviceSecret(secret, row.secret_hash));
+        },
+        onPresence: (e) => gateway?.onPresence(e),
+      });
+    }
+    try {
+      const client = await CloudGatewayClient.connect({
+        url: opts.mqtt.url ?? (broker as CloudBroker).url,
+        username: opts.mqtt.username,
+        password: opts.mqtt.password,
+        appId: opts.mqtt.appId,
+        logger: opts.logger,
+        defaultTimeoutMs: opts.mqtt.requestTimeoutMs,
+        maxMessageBytes: opts.mqtt.maxMessageBytes,
+      });
+      gateway = new DeviceGateway(opts, client, broker, db);
+      client.onUnsolicited((m, c) => (gateway as DeviceGateway).dispatch(m, c));
+      await gateway.listen();
+      log.info({ url: gateway.url, embedded: broker !== undefined }, 'device gateway ready');
+      return gateway;
+    } catch (err) {
+      await broker?.close();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.debounce.values()) clearTimeout(t);
+    this.debounce.clear();
+    await this.listener?.end().catch(() => undefined);
+    await this.client.close();
+    await this.broker?.close();
+    await Promise.allSettled([...this.chains.values()]);
+  }
+
+  // ------------------------------------------------------------------------------------------------ routing
+
+  /** Runs per-device work in arrival order (presence, then the check the device sends right after, …). */
+  private serial(deviceId: string, work: () => Promise<void>): Promise<void> {
+    const prev = this.chains.get(deviceId) ?? Promise.resolve();
+    const next = prev.then(work).catch((err: unknown) => this.log.error({ err, deviceId }, 'device message handling failed'));
+    this.chains.set(deviceId, next);
+    void next.then(() => {
+      if (this.chains.get(deviceId) === next) this.chains.delete(deviceId);
+    });
+    return next;
+  }
+
+  private onPresence(e: PresenceEvent): void {
+    void this.serial(e.deviceId, async () => {
+      const known = await this.inbox.recordPresence(e.deviceId, e.online, e.reason, e.at);
+      if (!known || this.closed) return;
+      await signalDeviceSync(this.starter, e.deviceId, devicePresenceSignal, { online: e.online, at: e.at.toISOString() });
+    });
+  }
+
+  private dispatch(message: UpMessage, context: UnsolicitedContext): Promise<void> {
+    const deviceId = context.deviceId;
+    if (context.lateAnswer) {
+      // §1: the entries may have been applied; the re-push (or the next check) settles it.
+      this.log.info({ deviceId, cmd: message.data.cmd, mid: message.mid }, 'late answer after its request timed out');
+      return Promise.resolve();
+    }
+    return this.serial(deviceId, async () => {
+      const data = message.data;
+      switch (data.cmd) {
+        case 'user_sync_check': {
+          const checkId = await this.inbox.storeCheck(deviceId, message.mid, data.payload);
+          if (checkId === undefined || this.closed) return;
+          await signalDeviceSync(this.starter, deviceId, deviceSyncCheckSignal, { checkId });
+          return;
+        }
+        case 'access_data_upload': {
+          const stored = await this.inbox.storeAccessEvents(deviceId, message.mid, data.payload.users);
+          // §7: acknowledge with the same mid — also a re-send, whose events were already stored.
+          await this.client.acknowledge(message as UpMessage<'access_data_upload'>);
+          this.log.debug({ deviceId, mid: message.mid, received: data.payload.users.length, stored }, 'access events');
+          return;
+        }
+        case 'device_status_update':
+          await this.inbox.storeDoorStatus(deviceId, data.payload.status, new Date(message.time * 1000));
+          await this.client.acknowledge(message as UpMessage<'device_status_update'>);
+          return;
+        case 'access_capture':
+          await this.inbox.storeCapture(deviceId, message.mid, data.payload);
+          return;
+        case 'feature_error':
+          await this.inbox.storeFeatureErrors(deviceId, message.mid, data.payload.error_list);
+          return;
+        default:
+          // Answers with no pending request, enrolment/remote-open reports: a later issue handles them.
+          this.log.info({ deviceId, cmd: data.cmd, mid: message.mid }, 'device message not handled yet');
+          await this.inbox.touch(deviceId);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------ queue wake-ups
+
+  private async listen(): Promise<void> {
+    const pg = new PgClient({ connectionString: this.opts.databaseUrl });
+    pg.on('error', (err) => this.log.warn({ err: err.message }, 'queue listener connection error'));
+    await pg.connect();
+    pg.on('notification', (n) => {
+      if (n.channel === DEVICE_SYNC_CHANNEL && n.payload !== undefined) this.wake(n.payload);
+    });
+    await pg.query(`listen ${DEVICE_SYNC_CHANNEL}`);
+    this.listener = pg;
+    // Work queued while no gateway listened (or a lost notification) is picked up now.
+    const pending = await rows<{ device_id: string }>(this.db, 'select distinct device_id from device_sync_op');
+    for (const p of pending) this.wake(p.device_id);
+  }
+
+  private wake(deviceId: string): void {
+    if (this.closed || this.debounce.has(deviceId)) return;
+    const timer = setTimeout(() => {
+      this.debounce.delete(deviceId);
+      if (this.closed) return;
+      signalDeviceSync(this.starter, deviceId, deviceQueueChangedSignal).catch((err: unknown) =>
+        this.log.warn({ err, deviceId }, 'could not wake the device sync'),
+      );
+    }, this.opts.notifyDebounceMs ?? 50);
+    this.debounce.set(deviceId, timer);
+  }
+}

@@ -1,0 +1,33 @@
+import type { Client } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/workflow';
+import { deviceSyncWorkflowId, type DeviceSyncInput } from '../workflows/device-contracts';
+
+/** Defaults for a device's entity workflow, from config (DEVICE_BUSY_PAUSE_MS …). */
+export type DeviceSyncDefaults = Omit<DeviceSyncInput, 'deviceId' | 'carried'>;
+
+export interface DeviceSyncStarter {
+  temporal: Client;
+  taskQueue: string;
+  defaults: DeviceSyncDefaults;
+}
+
+/**
+ * Signals the device's long-lived `deviceSync` workflow, starting it if it is not running (signalWithStart):
+ * the gateway (presence, checks, queue notifications) and the API (resync, new device) both wake it this way.
+ */
+export async function signalDeviceSync<A extends unknown[]>(
+  s: DeviceSyncStarter,
+  deviceId: string,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SignalDefinition's own constraint
+  signal: SignalDefinition<A & any[]>,
+  ...args: A
+): Promise<void> {
+  const input: DeviceSyncInput = { deviceId, ...s.defaults };
+  await s.temporal.workflow.signalWithStart<(input: DeviceSyncInput) => Promise<void>, unknown[]>('deviceSync', {
+    taskQueue: s.taskQueue,
+    workflowId: deviceSyncWorkflowId(deviceId),
+    args: [input],
+    signal: signal.name,
+    signalArgs: args,
+  });
+}
