@@ -33,7 +33,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * (wall ÷ (batches × simulator round trip)); access-event ingestion into PostgreSQL; the XOR-hash expectation
  * of `hashDevices` devices × `users` people. Everything real: PostgreSQL, Temporal, MQTT over TCP.
  */
-export async function benchDevices(o: { users: number; latencyMs: number; hashDevices: number; events: number; log: (m: string) => void }): Promise<DevicesBenchFigures> {
+export async function benchDevices(o: { users: number; latencyMs: number; hashDevices: number; events: number; sizes?: number[]; log: (m: string) => void }): Promise<DevicesBenchFigures> {
   const stack = await startBenchStack();
   const dataDir = mkdtempSync(join(tmpdir(), 'gatesync-bench-devices-'));
   const logger = createLogger('warn', 'bench-devices');
@@ -79,7 +79,7 @@ export async function benchDevices(o: { users: number; latencyMs: number; hashDe
 
     // ---- full resync at three batch sizes
     const resync: DevicesBenchFigures['resync'] = [];
-    for (const size of [100, 10, 1]) {
+    for (const size of o.sizes ?? [100, 10, 1]) {
       const id = `bench-resync-${size}`;
       const { secret } = await registerDevice(db, { id, name: id, model: { userSyncSize: size, userCapacity: o.users * 2 } });
       const d = new SimulatedDevice({ deviceId: id, secret, url: gateway.url, latencyMs: o.latencyMs, model: { userCapacity: o.users * 2 }, eventBatchMs: 60_000 });

@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       latencyMs: Number(process.env.BENCH_DEVICE_LATENCY_MS ?? 0),
       hashDevices: Number(process.env.BENCH_HASH_DEVICES ?? 200),
       events: Number(process.env.BENCH_EVENTS ?? 100_000),
+      sizes: (process.env.BENCH_DEVICE_SIZES ?? '100,10,1').split(',').filter((x) => x.trim() !== '').map(Number),
       log,
     });
     results.devices = f;

@@ -101,6 +101,7 @@ export async function startWorkerProcess(stack: BenchStack, taskQueue: string, w
       LOG_LEVEL: 'info',
       GATESYNC_WORKFLOW_BUNDLE: workflowBundlePath,
       GATESYNC_SECRET_KEY: randomBytes(32).toString('hex'),
+      MQTT_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

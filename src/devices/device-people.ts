@@ -50,6 +50,17 @@ export function desiredCte(extraWhere = 'true'): string {
   )`;
 }
 
+/** Only the user ids of `desired` (no entry columns, no md5): what the §2 size and hash need. */
+export const desiredIdsCte = `desired_ids as (
+    select p.user_id from device d
+      join career c on d.careers @> jsonb_build_array(c.name)
+      join person p on p.career_id = c.id
+    where d.id = (select id from dev) and p.active
+    union
+    select p.user_id from device_assignment a join person p on p.id = a.person_id
+    where a.device_id = (select id from dev) and p.active
+  )`;
+
 export const devCte = `dev as (select ?::varchar as id)`;
 
 export async function rows<T>(db: Db, sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -75,7 +86,7 @@ export function deleteEntry(userId: number): UserDeleteEntry {
 export async function expectedHash(db: Db, deviceId: string): Promise<{ size: number; hash: string }> {
   const [r] = await rows<{ size: number; hash: string }>(
     db,
-    `with ${devCte}, ${desiredCte()} select count(*)::int as size, ${XOR_HASH_SQL} as hash from desired`,
+    `with ${devCte}, ${desiredIdsCte} select count(*)::int as size, ${XOR_HASH_SQL} as hash from desired_ids`,
     [deviceId],
   );
   return r ?? { size: 0, hash: '0' };
