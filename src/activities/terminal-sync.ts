@@ -157,17 +157,22 @@ export async function applyTerminalOps(
   const upload = canUpload(input.terminal);
   const applied: Applied[] = [];
   let lastWrite = input.lastWriteAtMs ?? 0;
-  const pace = async () => {
+  /** A write starts at least pacingMs after the previous one finished, so the terminal gets that much rest. */
+  const write = async <T>(call: () => Promise<T>): Promise<T> => {
     const wait = lastWrite + input.pacingMs - Date.now();
     if (input.pacingMs > 0 && wait > 0) await sleep(wait);
-    lastWrite = Date.now();
+    try {
+      return await call();
+    } finally {
+      lastWrite = Date.now();
+    }
   };
   const pushFace = async (ci: string, d: DesiredTerminalUser): Promise<string | null> => {
     if (!upload || !d.photoUsable || d.photoVersion === null) return null;
     const person = await em.findOneOrFail(Person, { ci });
     const photo = await em.findOneOrFail(Photo, { person, version: d.photoVersion });
-    await pace();
-    await input.client.replaceFace(ci, await renditionFor(em, photo, deps.photos.settings.profiles.isapi));
+    const jpeg = await renditionFor(em, photo, deps.photos.settings.profiles.isapi);
+    await write(() => input.client.replaceFace(ci, jpeg));
     return d.photoVersion;
   };
 
@@ -217,9 +222,10 @@ export async function applyTerminalOps(
     const base = { seq: op.seq, employeeNo: ci, status: 'done' as const };
     if (op.op === 'remove') {
       if (d !== undefined) return { ...base, detail: 'wanted again; kept', counter: 'unchanged', state: undefined };
-      await pace();
-      await input.client.deleteFaces([ci]);
-      await input.client.deleteUsers([ci]);
+      await write(async () => {
+        await input.client.deleteFaces([ci]);
+        await input.client.deleteUsers([ci]);
+      });
       return { ...base, detail: 'removed', counter: 'removed', state: null };
     }
     if (d === undefined) return { ...base, detail: 'no longer wanted on this terminal; skipped', counter: 'unchanged', state: undefined };
@@ -229,21 +235,21 @@ export async function applyTerminalOps(
       return { ...base, detail: faceVersion === null ? 'no usable photo' : 'face uploaded', counter: 'faces', state: { ...state, faceVersion } };
     }
     if (op.op === 'update') {
-      await pace();
-      try {
-        await input.client.modifyUser(d.user);
-      } catch (e) {
-        if (!(e instanceof IsapiError) || e.kind !== 'notFound') throw e;
-        await input.client.recordUser(d.user);
-      }
+      await write(async () => {
+        try {
+          await input.client.modifyUser(d.user);
+        } catch (e) {
+          if (!(e instanceof IsapiError) || e.kind !== 'notFound') throw e;
+          await input.client.recordUser(d.user);
+        }
+      });
       return { ...base, detail: 'updated', counter: 'updated', state };
     }
     // add
-    await pace();
     let detail = 'added';
     let counter: keyof TerminalSyncCounts = 'added';
     try {
-      await input.client.recordUser(d.user);
+      await write(() => input.client.recordUser(d.user));
     } catch (e) {
       if (!(e instanceof IsapiError) || e.kind !== 'alreadyExists') throw e;
       const existing = await input.client.findUser(ci);
@@ -251,8 +257,7 @@ export async function applyTerminalOps(
         detail = 'already there as wanted';
         counter = 'unchanged';
       } else {
-        await pace();
-        await input.client.modifyUser(d.user);
+        await write(() => input.client.modifyUser(d.user));
         detail = `updated (was ${existing === null ? 'missing' : `${existing.name} ${validityOf(existing)}`})`;
         counter = 'updated';
       }

@@ -161,6 +161,11 @@ export class DeviceGateway {
       return Promise.resolve();
     }
     return this.serial(deviceId, async () => {
+      // External broker (MQTT_URL): no session hooks, so a device that speaks is online. Going offline
+      // is not seen; requests to a vanished device time out and are resent with backoff instead.
+      if (this.broker === undefined && (await this.inbox.markSeenOnline(deviceId, new Date())) && !this.closed) {
+        await signalDeviceSync(this.starter, deviceId, devicePresenceSignal, { online: true, at: new Date().toISOString() });
+      }
       const data = message.data;
       switch (data.cmd) {
         case 'user_sync_check': {

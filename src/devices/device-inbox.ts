@@ -26,6 +26,23 @@ export class DeviceInbox {
     return (r[0]?.n ?? 0) > 0;
   }
 
+  /**
+   * With an external broker gatesync sees no sessions: a device that publishes is online. True when
+   * this message turned an offline device online (a presence change worth signalling).
+   */
+  async markSeenOnline(deviceId: string, at: Date): Promise<boolean> {
+    const r = await rows<{ n: number }>(
+      this.db,
+      `with u as (
+         update device set online = true, online_changed_at = ?, last_seen_at = ? where id = ? and not online returning id
+       ), ins as (
+         insert into device_presence (device_id, online, reason, at) select id, true, 'message', ? from u returning 1
+       ) select count(*)::int as n from ins`,
+      [at, at, deviceId, at],
+    );
+    return (r[0]?.n ?? 0) > 0;
+  }
+
   /** §2: stored at once with outcome `pending`; the device's workflow evaluates it. */
   async storeCheck(deviceId: string, mid: string, p: { size: number; hash: string; reason: number }): Promise<string | undefined> {
     const [r] = await rows<{ id: string }>(

@@ -103,7 +103,7 @@ export interface TerminalSyncCounts {
 export interface SyncTerminalInput {
   terminalId: string;
   mode: TerminalSyncMode;
-  /** Pause between terminal writes; default 0 (the client already sends one request at a time). */
+  /** Rest between one terminal write finishing and the next starting; default 0 (the client already sends one at a time). */
   pacingMs?: number;
   /** Pause after a Device Busy answer; default 15 s (reference §2.1: "retry in ~15 s"). */
   busyPauseMs?: number;

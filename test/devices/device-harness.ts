@@ -30,9 +30,14 @@ export interface DeviceStack {
   close(): Promise<void>;
 }
 
-/** Real PostgreSQL, real Temporal, the real embedded MQTT broker over TCP, the gateway and one worker. */
-export async function startDeviceStack(opts: { syncDefaults?: Partial<DeviceSyncDefaults>; requestTimeoutMs?: number } = {}): Promise<DeviceStack> {
-  const s = await startServices();
+/**
+ * Real PostgreSQL, real Temporal, the real embedded MQTT broker over TCP, the gateway and one worker. `services`:
+ * run on services the caller already has (e.g. the replay test's); `close()` then leaves them open.
+ */
+export async function startDeviceStack(
+  opts: { syncDefaults?: Partial<DeviceSyncDefaults>; requestTimeoutMs?: number; services?: Services } = {},
+): Promise<DeviceStack> {
+  const s = opts.services ?? (await startServices());
   const taskQueue = s.taskQueue();
   const requestTimeoutMs = opts.requestTimeoutMs ?? 1000;
   const gateway = await DeviceGateway.start({
@@ -76,7 +81,7 @@ export async function startDeviceStack(opts: { syncDefaults?: Partial<DeviceSync
       await Promise.allSettled(devices.map((d) => d.stop()));
       await stack.worker.stop().catch(() => undefined);
       await gateway.close();
-      await s.close();
+      if (opts.services === undefined) await s.close();
     },
   };
   return stack;

@@ -1,31 +1,85 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, dirname, join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
-import * as protoUtils from '@temporalio/common/lib/proto-utils';
+import { readdirSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { History } from '@temporalio/common/lib/proto-utils';
-import type { temporal } from '@temporalio/proto';
-import * as prettier from 'prettier';
 import { ReplayError, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import type { BulkSyncResult, SyncPersonResult } from '../../src/workflows/contracts';
+import {
+  deviceFullResyncWorkflowId,
+  deviceResyncSignal,
+  deviceSyncProgressQuery,
+  deviceSyncWorkflowId,
+  type BulkSyncResult,
+  type DeviceResyncResult,
+  type EnrollOnTerminalResult,
+  type SyncPersonResult,
+  type SyncTerminalResult,
+} from '../../src/workflows/contracts';
+import { SEED_CAPTURE_MODEL, UPLOAD_MODEL } from '../../src/targets/isapi/simulator';
+import { terminalWithSimulator } from '../helpers/terminals';
 import { startServices, type Services } from '../helpers/services';
 import { addPeople } from '../helpers/people';
+import {
+  HISTORIES_DIR,
+  historyFromJSON,
+  isEventType,
+  readFixture,
+  recordMissing,
+  type Recording,
+} from '../helpers/replay';
+import { signalDeviceSync } from '../../src/devices/device-sync-client';
+import { eventually, startDeviceStack, TEST_SYNC_DEFAULTS, type DeviceStack } from '../devices/device-harness';
 
 /**
- * Replay of recorded histories (sdk-typescript's tests): each fixture was recorded once on the real
- * server and is committed; today's workflow code must replay it without a determinism error. A fixture
- * is recorded only when its file is missing, so a committed one is never silently re-recorded — delete
- * it on purpose (and say why in the commit) when a workflow change is meant to be incompatible.
+ * Replay of recorded histories (sdk-typescript's tests): today's workflow code must replay every
+ * committed fixture without a determinism error. Delete a fixture on purpose (and say why in the
+ * commit) when a workflow change is meant to be incompatible; it is then recorded again.
  */
-const HISTORIES_DIR = join(__dirname, '..', 'fixtures', 'histories');
 
-interface Recording {
-  file: string;
-  record(s: Services, taskQueue: string): Promise<WorkflowHandle>;
+/**
+ * Runs a device recording on a gateway and a worker with the device link, on the replay test's services, and
+ * leaves nothing running: the gateway closes first (no more signalWithStart from presence or the queue), then the
+ * devices' workflows are terminated — the long-lived `deviceSync` never ends by itself, so its fixture ends with
+ * the termination — and the devices and the worker stop.
+ */
+async function withDeviceStack<T>(s: Services, run: (k: DeviceStack) => Promise<T>): Promise<T> {
+  const k = await startDeviceStack({ services: s });
+  const workflowIds = async () =>
+    (await k.sql<{ id: string }>('select id from device')).flatMap(({ id }) => [
+      deviceFullResyncWorkflowId(id),
+      deviceSyncWorkflowId(id),
+    ]);
+  let result: T;
+  try {
+    result = await run(k);
+  } finally {
+    await k.gateway.close();
+    for (const wid of await workflowIds()) {
+      await s.temporal.workflow
+        .getHandle(wid)
+        .terminate('replay recording done')
+        .catch(() => undefined);
+    }
+    await k.close();
+  }
+  for (const wid of await workflowIds()) {
+    const status = await s.temporal.workflow
+      .getHandle(wid)
+      .describe()
+      .then((d) => d.status.name);
+    expect(status, wid).not.toBe('RUNNING');
+  }
+  return result;
 }
+
+const requestResync = (k: DeviceStack, deviceId: string) =>
+  signalDeviceSync(
+    { temporal: k.s.temporal, taskQueue: k.taskQueue, defaults: TEST_SYNC_DEFAULTS },
+    deviceId,
+    deviceResyncSignal,
+    { reason: 'manual' },
+  );
 
 const RECORDINGS: Recording[] = [
   {
@@ -74,67 +128,102 @@ const RECORDINGS: Recording[] = [
       return h;
     },
   },
+  {
+    // Seed-002 model: the user is added, a face is captured (the simulator presents one) and bound by URL.
+    file: 'enroll-on-terminal.json',
+    async record(s, taskQueue) {
+      const t = await terminalWithSimulator(s.orm, s.secrets, {
+        model: SEED_CAPTURE_MODEL,
+        capture: { presentAfterMs: 300 },
+      });
+      try {
+        const [person] = await addPeople(s.orm, `Replay ${randomUUID().slice(0, 8)}`, 1, { noPhoto: [0] });
+        const h = await s.temporal.workflow.start('enrollOnTerminal', {
+          taskQueue,
+          workflowId: `replay-enroll-${randomUUID()}`,
+          args: [{ ci: person!.ci, terminalId: t.terminalId, method: 'auto' }],
+        });
+        const r: EnrollOnTerminalResult = await h.result();
+        expect(r).toMatchObject({ outcome: 'enrolled', method: 'capture' });
+        return h;
+      } finally {
+        await t.close();
+      }
+    },
+  },
+  {
+    // Upload model, the terminal busy at first: the run pauses on a timer, then adds everyone.
+    file: 'sync-terminal.json',
+    async record(s, taskQueue) {
+      const career = `Replay ${randomUUID().slice(0, 8)}`;
+      await addPeople(s.orm, career, 3);
+      const t = await terminalWithSimulator(s.orm, s.secrets, { model: UPLOAD_MODEL, careers: [career] });
+      try {
+        t.sim.controls.busyNext(1);
+        const h = await s.temporal.workflow.start('syncTerminal', {
+          taskQueue,
+          workflowId: `replay-sync-terminal-${randomUUID()}`,
+          // Incremental: planning asks nothing of the terminal, so the busy answer meets the first write.
+          args: [{ terminalId: t.terminalId, mode: 'incremental', busyPauseMs: 300, batchSize: 2 }],
+        });
+        const r: SyncTerminalResult = await h.result();
+        expect(r).toMatchObject({ state: 'completed', busyPauses: 1, counts: { added: 3 } });
+        return h;
+      } finally {
+        await t.close();
+      }
+    },
+  },
+  {
+    // The device's entity workflow (issue 5 §3): started by the gateway when the device connects, pushes 7 people
+    // in batches of 3, evaluates the device's check, then runs a manual resync as its child.
+    file: 'device-sync.json',
+    record: (s) =>
+      withDeviceStack(s, async (k) => {
+        const career = `Replay ${randomUUID().slice(0, 8)}`;
+        await k.addPeople(career, 7);
+        const { id, secret } = await k.addDevice({ careers: [career], model: { userSyncSize: 3 } });
+        const d = await k.startDevice(id, secret);
+        const h = s.temporal.workflow.getHandle(deviceSyncWorkflowId(id));
+        await eventually(
+          async () => d.users().length === 7 && (await h.query(deviceSyncProgressQuery)).state === 'idle',
+          'the first push',
+        );
+        await requestResync(k, id);
+        const p = await eventually(async () => {
+          const q = await h.query(deviceSyncProgressQuery);
+          return q.counters.resyncs === 1 && q.state === 'idle' && q.resync === null ? q : undefined;
+        }, 'the resync to finish');
+        expect(p.counters.batches).toBeGreaterThanOrEqual(3);
+        expect(d.userSyncLog.filter((m) => m.reset === true)).toHaveLength(1);
+        return h;
+      }),
+  },
+  {
+    // A full resync of 5 people in batches of 2, the device busy at first (§1 code 2): the run pauses on a
+    // timer, then streams everyone with reset on the first message.
+    file: 'device-full-resync.json',
+    record: (s) =>
+      withDeviceStack(s, async (k) => {
+        const career = `Replay ${randomUUID().slice(0, 8)}`;
+        await k.addPeople(career, 5);
+        const { id, secret } = await k.addDevice({ careers: [career], model: { userSyncSize: 2 } });
+        const d = await k.startDevice(id, secret);
+        const sync = s.temporal.workflow.getHandle(deviceSyncWorkflowId(id));
+        await eventually(
+          async () => d.users().length === 5 && (await sync.query(deviceSyncProgressQuery)).state === 'idle',
+          'the first push',
+        );
+        d.setBusy(2500);
+        await requestResync(k, id);
+        const h = s.temporal.workflow.getHandle(deviceFullResyncWorkflowId(id));
+        const r = await eventually(async (): Promise<DeviceResyncResult> => h.result(), 'the resync result');
+        expect(r).toMatchObject({ state: 'completed', total: 5, sent: 5 });
+        expect(r.busyPauses).toBeGreaterThanOrEqual(1);
+        return h;
+      }),
+  },
 ];
-
-/**
- * historyToJSON/historyFromJSON of @temporalio/common 1.24, or the same conversion done with the
- * protobufjs copy that @temporalio/proto's types were built with. With this lockfile npm installs two
- * copies of protobufjs 8 (one under @temporalio/common, one under @temporalio/proto, because the root
- * holds grpc's protobufjs 7), and protojson's `type instanceof Type` check then fails in proto-utils
- * with "type must be a Type" — which also breaks Worker.runReplayHistory when handed JSON. Once the
- * copies are deduplicated the SDK's own functions are used.
- */
-const cjs = createRequire(__filename);
-type ProtoJson = {
-  toJson(type: unknown, message: unknown): unknown;
-  fromJson(type: unknown, json: unknown, o?: object): unknown;
-};
-const protoJson = (): ProtoJson =>
-  cjs(
-    cjs.resolve('protobufjs/ext/protojson', { paths: [dirname(cjs.resolve('@temporalio/proto/package.json'))] }),
-  ) as ProtoJson;
-/** The CommonJS root of @temporalio/proto (its patched protobufjs Root), as proto-utils uses it. */
-const protoRoot = (): { lookupType(name: string): unknown; temporal: typeof temporal } => {
-  const { patchProtobufRoot } = cjs('@temporalio/proto/lib/patch-protobuf-root') as {
-    patchProtobufRoot(root: unknown): unknown;
-  };
-  return patchProtobufRoot(cjs('@temporalio/proto')) as ReturnType<typeof protoRoot>;
-};
-const historyType = (): unknown => protoRoot().lookupType('temporal.api.history.v1.History');
-const isDuplicateProtobufjs = (e: unknown): boolean => e instanceof TypeError && e.message === 'type must be a Type';
-
-function historyToJSON(history: History): string {
-  try {
-    return protoUtils.historyToJSON(history);
-  } catch (e) {
-    if (!isDuplicateProtobufjs(e)) throw e;
-    return JSON.stringify(
-      protoJson().toJson(historyType(), protoRoot().temporal.api.history.v1.History.fromObject(history)),
-      null,
-      2,
-    );
-  }
-}
-
-function historyFromJSON(json: unknown): History {
-  try {
-    return protoUtils.historyFromJSON(json);
-  } catch (e) {
-    if (!isDuplicateProtobufjs(e)) throw e;
-    // Our fixtures are written by historyToJSON above, so their enums are already in EVENT_TYPE_… form.
-    return protoJson().fromJson(historyType(), json, { ignoreUnknownFields: true }) as History;
-  }
-}
-
-type JsonEvent = Record<string, unknown> & { eventType?: string };
-type JsonHistory = { events: JsonEvent[] };
-
-const readFixture = (file: string): JsonHistory =>
-  JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')) as JsonHistory;
-
-/** Proto JSON names event types either `EVENT_TYPE_TIMER_STARTED` or `TimerStarted`, depending on the writer. */
-const isEventType = (e: JsonEvent, name: string): boolean =>
-  e.eventType === name || e.eventType === `EVENT_TYPE_${name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}`;
 
 describe('workflow replay of recorded histories', () => {
   let s: Services;
@@ -143,23 +232,7 @@ describe('workflow replay of recorded histories', () => {
   beforeAll(async () => {
     s = await startServices();
     replayOptions = { workflowBundle: s.workflowBundle };
-    mkdirSync(HISTORIES_DIR, { recursive: true });
-    const missing = RECORDINGS.filter((r) => !existsSync(join(HISTORIES_DIR, r.file)));
-    if (missing.length === 0) return;
-    const tq = s.taskQueue();
-    const worker = await s.startWorker(tq);
-    for (const r of missing) {
-      const h = await r.record(s, tq);
-      const history = await h.fetchHistory();
-      const path = join(HISTORIES_DIR, r.file);
-      // Written in the repository's Prettier style, so `npm run format` leaves the recording alone.
-      const text = await prettier.format(historyToJSON(history), {
-        ...(await prettier.resolveConfig(path)),
-        filepath: path,
-      });
-      writeFileSync(path, text);
-    }
-    await worker.stop();
+    await recordMissing(s, RECORDINGS);
   });
   afterAll(async () => {
     await s?.close();
@@ -180,7 +253,16 @@ describe('workflow replay of recorded histories', () => {
             ?.workflowType?.name,
       ),
     );
-    expect([...types].sort()).toEqual(['bulkCareerSync', 'syncPerson']);
+    expect([...types].sort()).toEqual(
+      expect.arrayContaining([
+        'bulkCareerSync',
+        'deviceFullResync',
+        'deviceSync',
+        'enrollOnTerminal',
+        'syncPerson',
+        'syncTerminal',
+      ]),
+    );
   });
 
   it('should replay every recorded history without a determinism error', async () => {

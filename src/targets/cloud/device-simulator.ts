@@ -9,6 +9,7 @@ import {
   validateUpData,
   type AccessTimeWindow,
   type AccessType,
+  type DownCmd,
   type DownMessage,
   type FeatureType,
   type UpCmd,
@@ -110,6 +111,8 @@ export class SimulatedDevice {
   };
   /** Every user_sync payload received, in order (tests read what was pushed; capped at 100k). */
   readonly userSyncLog: UserSyncPayload[] = [];
+  /** The last accepted envelope of each down command (tests read what went over the wire, envelope included). */
+  private readonly lastDownByCmd = new Map<string, DownMessage>();
   private client: MqttClient | undefined;
   /** False from (re)connect until status and check went out: events wait for them (§9 "first thing"). */
   private ready = false;
@@ -234,6 +237,11 @@ export class SimulatedDevice {
 
   properties(): Record<string, { value: string; extValue?: string }> {
     return Object.fromEntries(this.state.properties);
+  }
+
+  /** The last accepted message of this command, as received (envelope and parsed data); undefined if none came. */
+  lastReceived<C extends DownCmd>(cmd: C): DownMessage<C> | undefined {
+    return this.lastDownByCmd.get(cmd) as DownMessage<C> | undefined;
   }
 
   /** Records not yet acknowledged: queued plus in flight. */
@@ -378,6 +386,7 @@ export class SimulatedDevice {
     const message = parsed.message;
     const cmd = message.data.cmd;
     this.counters.received[cmd] = (this.counters.received[cmd] ?? 0) + 1;
+    this.lastDownByCmd.set(cmd, message);
     this.handle(message);
   }
 

@@ -6,6 +6,7 @@ import { CloudDeviceError } from './errors';
 import {
   DEFAULT_MAX_MESSAGE_BYTES,
   downAction,
+  downSender,
   encodeEnvelope,
   parseUpMessage,
   validateDownData,
@@ -58,7 +59,7 @@ export interface GatewayClientOptions {
   password: string;
   /** Must start with the username at our broker (broker.ts); default `${username}-${random}`. */
   clientId?: string;
-  /** The envelope's `from` on everything we send ("门禁应用ID" in the seed). */
+  /** The envelope's `from` on what we send ("门禁应用ID" in the seed); checkin_upload goes as "system" (seed §8). */
   appId: string;
   logger: Logger;
   /** Up messages larger than this are dropped unparsed (default 1 MiB). */
@@ -169,7 +170,14 @@ export class CloudGatewayClient {
     const data = this.validated(deviceId, cmd, fields, mid);
     await this.publish(
       deviceId,
-      { mid, from: this.opts.appId, to: deviceId, time: this.unixNow(), action: downAction(cmd), data },
+      {
+        mid,
+        from: downSender(cmd, this.opts.appId),
+        to: deviceId,
+        time: this.unixNow(),
+        action: downAction(cmd),
+        data,
+      },
       cmd,
     );
     return mid;
@@ -206,7 +214,14 @@ export class CloudGatewayClient {
     try {
       await this.publish(
         deviceId,
-        { mid, from: this.opts.appId, to: deviceId, time: this.unixNow(), action: downAction(cmd), data },
+        {
+          mid,
+          from: downSender(cmd, this.opts.appId),
+          to: deviceId,
+          time: this.unixNow(),
+          action: downAction(cmd),
+          data,
+        },
         cmd,
       );
     } catch (err) {
@@ -234,7 +249,14 @@ export class CloudGatewayClient {
     const data = this.validated(deviceId, cmd, {}, message.mid);
     await this.publish(
       deviceId,
-      { mid: message.mid, from: this.opts.appId, to: deviceId, time: this.unixNow(), action: downAction(cmd), data },
+      {
+        mid: message.mid,
+        from: downSender(cmd, this.opts.appId),
+        to: deviceId,
+        time: this.unixNow(),
+        action: downAction(cmd),
+        data,
+      },
       cmd,
     );
   }

@@ -339,6 +339,14 @@ export function downAction(cmd: DownCmd): 200 | 500 {
   return cmd === 'checkin_upload' ? ACTION.systemToDevice : ACTION.appToDevice;
 }
 
+/** seed §8: the platform's request is sent `from: "system"` (its example); the envelope's sender for action 200. */
+export const SYSTEM_SENDER = 'system';
+
+/** The envelope's `from` for a down message: "system" with action 200 (seed §8), else the application id. */
+export function downSender(cmd: DownCmd, appId: string): string {
+  return downAction(cmd) === ACTION.systemToDevice ? SYSTEM_SENDER : appId;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Envelope and parsing
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DOWN_CMDS,
+  downSender,
   parseDownMessage,
   parseUpMessage,
   UP_CMDS,
@@ -221,5 +222,11 @@ describe('down messages (what gatesync may send)', () => {
       ok: false,
       reason: 'schema',
     });
+  });
+
+  it('sends checkin_upload from "system" (seed §8 example) and everything else from the application id', () => {
+    expect(downSender('checkin_upload', 'gatesync')).toBe('system');
+    for (const cmd of DOWN_CMDS.filter((c) => c !== 'checkin_upload'))
+      expect(downSender(cmd, 'gatesync'), cmd).toBe('gatesync');
   });
 });
