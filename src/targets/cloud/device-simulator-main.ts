@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../../logger';
 import { startDeviceFleet } from './device-simulator-fleet';
 import { isValidDeviceId } from './topics';
+import { runCli, stopOnSignals } from '../../dev/cli-main';
 
 /**
  * `npm run sim:devices -- --count 10 --url mqtt://127.0.0.1:1883 --secrets-file devices.json`
@@ -88,24 +89,7 @@ async function main(): Promise<void> {
   const shown = ids.length <= 10 ? ids.join(', ') : `${ids.slice(0, 5).join(', ')} … ${ids.slice(-2).join(', ')}`;
   process.stdout.write(`${ids.length} simulated cloud devices online at ${values.url}: ${shown}\n`);
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`${signal}: stopping simulated devices\n`);
-    fleet.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`failed to stop cleanly: ${String(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals('simulated devices', () => fleet.stop());
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runCli(main);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../config';
 import { DEFAULT_SIM_ORGS, startHikCentralSimulator } from './simulator';
+import { runCli, stopOnSignals } from '../../dev/cli-main';
 
 /**
  * `npm run sim:hikcentral`: the simulator as its own process, steerable over `/__sim/*`. Port and credentials
@@ -21,24 +22,7 @@ async function main(): Promise<void> {
     `HikCentral simulator listening on ${sim.url} (AppKey ${config.hikcentral.appKey}, state ${stateFile})\n`,
   );
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`${signal}: stopping HikCentral simulator\n`);
-    sim.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`failed to stop cleanly: ${String(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals('HikCentral simulator', () => sim.close());
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runCli(main);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { MODEL_PROFILES, startIsapiSimulator, type IsapiSimulator } from './simulator';
+import { runCli, stopOnSignals } from '../../dev/cli-main';
 
 /**
  * `npm run sim:isapi -- --count 3 --port 18080 --model DS-K1T343EFWX [--tls] [--user admin --password …]`:
@@ -58,24 +59,7 @@ async function main(): Promise<void> {
     );
   }
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`${signal}: stopping ISAPI simulators\n`);
-    Promise.all(sims.map((s) => s.close())).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`failed to stop cleanly: ${String(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals('ISAPI simulators', () => Promise.all(sims.map((s) => s.close())));
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runCli(main);
