@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { CloudDeviceError } from '../targets/cloud/errors';
 import type { AnswerTo, RequestCmd, RequestOptions, SendOptions } from '../targets/cloud/gateway-client';
@@ -17,6 +17,7 @@ import {
   type ResyncReason,
 } from '../workflows/device-contracts';
 import type { CheckOutcome, ResyncState } from '../db/entities';
+import { heartbeat } from './heartbeat';
 
 /** What device activities need from the gateway: `CloudGatewayClient` is one. */
 export interface DeviceLink {
@@ -57,13 +58,6 @@ function toDeviceFailure(e: unknown): unknown {
   }
 }
 
-function heartbeat(details: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // outside an activity (unit use)
-  }
-}
 
 const noCounts = (): DevicePushCounts => ({ batches: 0, applied: 0, partial: 0 });
 

@@ -120,8 +120,8 @@ async function importOne(
   }
   // The same photo again: stored once (found by version), still reported by its checks.
   const { photo, unchanged } = stored;
-  if (photo.checks !== null && photo.checks !== undefined && !photo.checks.passed) {
-    return { outcome: 'failedCheck', ci, reason: failedRulesMessage(photo.checks) };
+  if (!photo.checksPassed) {
+    return { outcome: 'failedCheck', ci, reason: photo.checks ? failedRulesMessage(photo.checks) : 'the photo failed its checks' };
   }
   return { outcome: unchanged ? 'unchanged' : 'imported', ci, reason: null };
 }

@@ -11,6 +11,7 @@ import type { TerminalClients} from './terminal-clients';
 import { TerminalMissingError } from './terminal-clients';
 import { desiredTerminalUsers, sameUser, terminalUserOf } from './terminal-users';
 import { applyTerminalOps, planTerminalSync } from './terminal-sync';
+import { heartbeat } from './heartbeat';
 
 export interface TerminalActivityDeps {
   orm: MikroORM;
@@ -189,18 +190,12 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
       return acting(async () => {
         const { client } = await connect(input.terminalId);
         const signal = cancellationSignal();
-        const heartbeat = setInterval(() => {
-          try {
-            Context.current().heartbeat({ waiting: true });
-          } catch {
-            // outside an activity (unit use)
-          }
-        }, 1_000);
+        const beating = setInterval(() => heartbeat({ waiting: true }), 1_000);
         let captured;
         try {
           captured = await client.captureFace({ timeoutMs: input.timeoutMs, pollIntervalMs: 1_000, signal });
         } finally {
-          clearInterval(heartbeat);
+          clearInterval(beating);
         }
         const jpeg = await client.fetchPicture(captured.faceDataUrl, signal);
         const em = fork();
@@ -240,7 +235,7 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
       });
     },
 
-    /** FaceDataRecord multipart with the ISAPI rendition (≤200 KB); a photo failing its checks is not pushed. */
+    /** FDSetUp multipart (add-or-replace) with the ISAPI rendition (≤200 KB); a photo failing its checks is not pushed. */
     async uploadTerminalFace(input: { terminalId: string; ci: string }): Promise<{ photoVersion: string }> {
       return acting(async () => {
         const em = fork();
@@ -286,9 +281,6 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
       });
     },
 
-    async terminalExists(input: { terminalId: string }): Promise<boolean> {
-      return (await fork().count(Terminal, { id: input.terminalId })) > 0;
-    },
 
   };
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Context } from '@temporalio/activity';
+import { heartbeat } from './heartbeat';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Person, Photo, TerminalPersonState, type Terminal } from '../db/entities';
+import { Photo, TerminalPersonState, type Terminal } from '../db/entities';
 import { IsapiError } from '../targets/isapi/errors';
 import type { IsapiClient } from '../targets/isapi/client';
 import type { UserInfo } from '../targets/isapi/types';
@@ -15,13 +15,6 @@ interface PlannedOp {
   op: TerminalOpKind;
 }
 
-function heartbeat(details: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // outside an activity
-  }
-}
 
 const canUpload = (terminal: Terminal): boolean => terminal.capabilities?.faceUpload.binary === true;
 
@@ -169,8 +162,7 @@ export async function applyTerminalOps(
   };
   const pushFace = async (ci: string, d: DesiredTerminalUser): Promise<string | null> => {
     if (!upload || !d.photoUsable || d.photoVersion === null) return null;
-    const person = await em.findOneOrFail(Person, { ci });
-    const photo = await em.findOneOrFail(Photo, { person, version: d.photoVersion });
+    const photo = await em.findOneOrFail(Photo, { person: { ci }, version: d.photoVersion });
     const jpeg = await renditionFor(em, photo, deps.photos.settings.profiles.isapi);
     await write(() => input.client.replaceFace(ci, jpeg));
     return d.photoVersion;

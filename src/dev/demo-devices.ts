@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger';
 import { registerDevice } from '../devices/device-registry';
-import { generateDeviceSecret } from '../devices/device-secret';
 import { rows } from '../devices/device-people';
 import { startDeviceFleet, type DeviceFleet } from '../targets/cloud/device-simulator-fleet';
 
@@ -24,8 +23,7 @@ export async function startDemoDevices(p: { orm: MikroORM; url: string; count: n
     const [exists] = await rows(db, 'select 1 from device where id = ?', [deviceId]);
     if (exists === undefined || secrets[deviceId] === undefined) {
       if (exists !== undefined) await db.raw('delete from device where id = ?', [deviceId]);
-      const secret = generateDeviceSecret();
-      await registerDevice(db, { id: deviceId, name: `Demo door ${i}`, careers: career ? [career.name] : [], model: { userSyncSize: 10, checkType: 'fa,card' }, secret });
+      const { secret } = await registerDevice(db, { id: deviceId, name: `Demo door ${i}`, careers: career ? [career.name] : [], model: { userSyncSize: 10, checkType: 'fa,card' } });
       secrets[deviceId] = secret;
     }
     devices.push({ deviceId, secret: secrets[deviceId] as string });

@@ -12,11 +12,23 @@ export const SAMPLE_PHOTO_COUNT = 6;
 export const samplePhoto = (n: number): Buffer =>
   readFileSync(join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', `sample${n}.jpg`));
 
+const cut = new Map<string, Promise<Buffer[]>>();
+
 /**
  * Every face of one sample photo (largest first), each cut as a square around it with margin and
- * scaled to `side`×`side`; near an edge the square slides inward.
+ * scaled to `side`×`side`; near an edge the square slides inward. Cut once per process.
  */
-export async function samplePortraits(sample: number, side = 600): Promise<Buffer[]> {
+export function samplePortraits(sample: number, side = 600): Promise<Buffer[]> {
+  const key = `${sample}:${side}`;
+  let portraits = cut.get(key);
+  if (portraits === undefined) {
+    portraits = cutPortraits(sample, side);
+    cut.set(key, portraits);
+  }
+  return portraits;
+}
+
+async function cutPortraits(sample: number, side: number): Promise<Buffer[]> {
   const photo = samplePhoto(sample);
   const meta = await sharp(photo).metadata();
   const W = meta.width ?? 0;

@@ -18,7 +18,7 @@ import { signalDeviceSync, type DeviceSyncDefaults, type DeviceSyncStarter } fro
  * connects gatesync's MQTT client, and routes what devices say. Requests/answers stay inside the activity that
  * sent them (gateway-client.ts matches them by mid); everything a device starts is handled here:
  *
- *   presence (broker hooks)   → device row + presence log → `devicePresence` signal
+ *   presence (broker hooks; external broker: first message) → device row + presence log → `devicePresence` signal
  *   user_sync_check (§2)      → device_check row → `deviceSyncCheck` signal (the workflow decides)
  *   access_data_upload (§7)   → access_event rows (idempotent) → ack with the same mid
  *   device_status_update (§9) → door state → ack with the same mid
@@ -82,6 +82,7 @@ export class DeviceGateway {
     const log = opts.logger.child({ component: 'device-gateway' });
     let gateway: DeviceGateway | undefined;
     let broker: CloudBroker | undefined;
+    const early: PresenceEvent[] = [];
     if (opts.mqtt.url === undefined) {
       // Nobody is connected to a broker that just started: stale "online" flags from a previous run are wrong.
       await db.raw(
@@ -97,7 +98,8 @@ export class DeviceGateway {
           const [row] = await rows<{ secret_hash: string }>(db, 'select secret_hash from device where id = ?', [deviceId]);
           return row !== undefined && (await verifyDeviceSecret(secret, row.secret_hash));
         },
-        onPresence: (e) => gateway?.onPresence(e),
+        // Devices reconnect as soon as the broker listens, before the gateway below exists: keep those events.
+        onPresence: (e) => (gateway !== undefined ? gateway.onPresence(e) : early.push(e)),
       });
     }
     try {
@@ -112,6 +114,7 @@ export class DeviceGateway {
       });
       gateway = new DeviceGateway(opts, client, broker, db);
       client.onUnsolicited((m, c) => (gateway as DeviceGateway).dispatch(m, c));
+      for (const e of early.splice(0)) gateway.onPresence(e);
       await gateway.listen();
       log.info({ url: gateway.url, embedded: broker !== undefined }, 'device gateway ready');
       return gateway;

@@ -6,11 +6,6 @@ import type { ImportSource } from '../workflows/contracts';
 export type { ImportSource };
 
 /** A photo file the import will look at: `<ci>.<ext>`, anywhere in the folder or zip. */
-export interface ImportEntry {
-  /** Folder: path relative to the folder; zip: the entry's name. Sorted order is the import order. */
-  name: string;
-}
-
 const MAX_FILE_BYTES = 25 * 1024 * 1024;
 
 async function walk(dir: string, prefix = ''): Promise<string[]> {

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Photo, type Person } from '../db/entities';
+import type { Photo, Person} from '../db/entities';
 import { setPersonPhoto } from '../db/repositories/person-repository';
-import { assessPhoto } from './photo-assessment';
+import { assessPhoto, type PhotoAssessment } from './photo-assessment';
 import type { FaceIndexStore } from './face-index-store';
 import { inspectPhoto } from './photo-intake';
 import type { PhotoSettings } from './photo-settings';
@@ -26,18 +26,16 @@ export interface StoredPersonPhoto {
 export async function storePersonPhoto(em: EntityManager, pipeline: PhotoPipeline, person: Person, bytes: Buffer): Promise<StoredPersonPhoto> {
   const inspected = await inspectPhoto(bytes);
   const unchanged = person.photoVersion === inspected.version;
-  const known = await em.findOne(Photo, { person, version: inspected.version });
-  if (known !== null) {
-    person.photoVersion = inspected.version;
-    await em.flush();
-    return { photo: known, unchanged };
-  }
   const { settings, faces } = pipeline;
-  const assessment = await assessPhoto(inspected, settings, (d) =>
-    faces.nearest(em, d, { maxDistance: settings.duplicateMaxDistance, excludePersonId: person.id }),
-  );
-  const photo = await setPersonPhoto(em, person, inspected, assessment);
-  if (assessment.descriptor !== null) faces.index.upsert(person.id, person.ci, assessment.descriptor);
-  else faces.index.remove(person.id);
+  let assessment: PhotoAssessment | undefined;
+  const photo = await setPersonPhoto(em, person, inspected, async () => {
+    assessment = await assessPhoto(inspected, settings, (d) =>
+      faces.nearest(em, d, { maxDistance: settings.duplicateMaxDistance, excludePersonId: person.id }),
+    );
+    return assessment;
+  });
+  // A version assessed before changes nothing in the index; the next refresh sees the person's switch back.
+  if (assessment?.descriptor) faces.index.upsert(person.id, person.ci, assessment.descriptor);
+  else if (assessment !== undefined) faces.index.remove(person.id);
   return { photo, unchanged };
 }

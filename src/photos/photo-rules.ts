@@ -7,8 +7,6 @@ export const PHOTO_RULES = {
   maxBytes: 2 * 1024 * 1024,
 } as const;
 
-export type PhotoRuleName = 'format' | 'minResolution' | 'maxBytes';
-
 /** One check with its reason code (`rule`) and a sentence an admin can act on. */
 export interface PhotoRuleResult {
   rule: string;

@@ -89,7 +89,7 @@ export const terminalBulk = proxyActivities<Pick<Activities, 'planTerminalSync' 
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10, nonRetryableErrorTypes: TERMINAL_FINAL },
 });
 
-export const terminalDb = proxyActivities<Pick<Activities, 'recordTerminalEnrolment' | 'terminalExists'>>({
+export const terminalDb = proxyActivities<Pick<Activities, 'recordTerminalEnrolment'>>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });

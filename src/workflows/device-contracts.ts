@@ -113,7 +113,7 @@ export const deviceSyncWorkflowId = (deviceId: string): string => `device-sync:$
 
 /** The queue of this device changed (NOTIFY from the person/assignment triggers, or the API). */
 export const deviceQueueChangedSignal = defineSignal('deviceQueueChanged');
-/** MQTT session change seen by the broker (§1 "when the device is detected offline, pause its sync"). */
+/** Presence seen by the embedded broker, or a first message through an external one (§1 "when the device is detected offline, pause its sync"). */
 export const devicePresenceSignal = defineSignal<[{ online: boolean; at: string }]>('devicePresence');
 /** A `user_sync_check` was stored with this row id (§2). */
 export const deviceSyncCheckSignal = defineSignal<[{ checkId: string }]>('deviceSyncCheck');

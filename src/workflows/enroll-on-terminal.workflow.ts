@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
+import { failureInfo } from './failure-info';
 import {
   TerminalFailureType,
   enrollProgressQuery,
@@ -76,11 +77,9 @@ export async function enrollOnTerminal(input: EnrollOnTerminalInput): Promise<En
   }
 }
 
-function failureType(e: unknown): string | undefined {
-  return e instanceof ActivityFailure && e.cause instanceof ApplicationFailure ? (e.cause.type ?? undefined) : undefined;
-}
+const failureType = (e: unknown): string => failureInfo(e).type;
 
 function failureMessage(e: unknown): string {
-  if (e instanceof ActivityFailure && e.cause instanceof Error) return `${failureType(e) ?? 'failed'}: ${e.cause.message}`;
+  if (e instanceof ActivityFailure && e.cause instanceof Error) return `${e.cause instanceof ApplicationFailure ? failureInfo(e).type : 'failed'}: ${e.cause.message}`;
   return e instanceof Error ? e.message : String(e);
 }

@@ -12,8 +12,7 @@ import { DEFAULT_PHOTO_SETTINGS } from '../../src/photos/photo-settings';
  * without face checks; the face checks have their own tests through the API and the import.
  */
 async function storeWithoutFaceChecks(em: ReturnType<MikroORM['em']['fork']>, person: Person, photo: InspectedPhoto): Promise<void> {
-  const assessment = await assessPhoto(photo, { ...DEFAULT_PHOTO_SETTINGS, faceChecks: 'off' }, () => Promise.resolve(null));
-  await setPersonPhoto(em, person, photo, assessment);
+  await setPersonPhoto(em, person, photo, () => assessPhoto(photo, { ...DEFAULT_PHOTO_SETTINGS, faceChecks: 'off' }, () => Promise.resolve(null)));
 }
 
 /** A plain generated JPEG; `seed` changes its colour, so its content hash (photo version) too. */

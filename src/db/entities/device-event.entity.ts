@@ -1,7 +1,7 @@
 import { Entity, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { Device } from './device.entity';
 
-/** An MQTT session change of a device (issue 5 §1: online/offline with timestamps). */
+/** A device going online or offline (issue 5 §1): broker session hooks, or its first message through an external broker. */
 @Entity({ tableName: 'device_presence' })
 export class DevicePresence {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
@@ -13,7 +13,7 @@ export class DevicePresence {
   @Property({ type: 'boolean' })
   online!: boolean;
 
-  /** connected | disconnect | keepaliveTimeout | connectionLost (broker.ts). */
+  /** connected | disconnect | keepaliveTimeout | connectionLost (broker.ts) | message (external broker) | gatewayRestart. */
   @Property({ type: 'string', length: 24 })
   reason!: string;
 

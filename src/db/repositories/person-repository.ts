@@ -71,11 +71,18 @@ export async function createPerson(em: EntityManager, input: NewPerson): Promise
 
 /**
  * Stores the photo with its assessment (once per content hash) and makes it the person's current
- * version. A version stored before keeps its checks (and any admin review).
+ * version. A version stored before keeps its checks (and any admin review): `assess` runs only for
+ * a new version.
  */
-export async function setPersonPhoto(em: EntityManager, person: Person, photo: InspectedPhoto, assessment: PhotoAssessment): Promise<Photo> {
+export async function setPersonPhoto(
+  em: EntityManager,
+  person: Person,
+  photo: InspectedPhoto,
+  assess: () => Promise<PhotoAssessment>,
+): Promise<Photo> {
   let stored = await em.findOne(Photo, { person, version: photo.version });
   if (stored === null) {
+    const assessment = await assess();
     stored = new Photo({
       person: em.getReference(Person, person.id, { wrapped: true }),
       ...photo,
@@ -115,7 +122,12 @@ export async function listPersonViews(
   const idSets: string[][] = [];
   if (q.pending === true) idSets.push(await pendingPersonIds(em, q.career));
   if (q.failing !== undefined) idSets.push(await failingPersonIds(em, q.failing));
-  if (idSets.length > 0) where.id = { $in: idSets.reduce((a, b) => a.filter((id) => b.includes(id))) };
+  if (idSets.length > 0) {
+    where.id = { $in: idSets.reduce((a, b) => {
+      const inB = new Set(b);
+      return a.filter((id) => inB.has(id));
+    }) };
+  }
   const [people, total] = await em.findAndCount(Person, where, {
     populate: ['career'],
     orderBy: { ci: 'asc' },

@@ -168,18 +168,7 @@ export class CloudGatewayClient {
   ): Promise<string> {
     const mid = opts.mid ?? this.newMid();
     const data = this.validated(deviceId, cmd, fields, mid);
-    await this.publish(
-      deviceId,
-      {
-        mid,
-        from: downSender(cmd, this.opts.appId),
-        to: deviceId,
-        time: this.unixNow(),
-        action: downAction(cmd),
-        data,
-      },
-      cmd,
-    );
+    await this.publish(deviceId, cmd, mid, data);
     return mid;
   }
 
@@ -212,18 +201,7 @@ export class CloudGatewayClient {
       this.pending.set(mid, { deviceId, answerCmd: ANSWER_CMD[cmd], resolve, reject, timer });
     });
     try {
-      await this.publish(
-        deviceId,
-        {
-          mid,
-          from: downSender(cmd, this.opts.appId),
-          to: deviceId,
-          time: this.unixNow(),
-          action: downAction(cmd),
-          data,
-        },
-        cmd,
-      );
+      await this.publish(deviceId, cmd, mid, data);
     } catch (err) {
       const entry = this.pending.get(mid);
       if (entry !== undefined) {
@@ -247,18 +225,7 @@ export class CloudGatewayClient {
     }
     const deviceId = message.from;
     const data = this.validated(deviceId, cmd, {}, message.mid);
-    await this.publish(
-      deviceId,
-      {
-        mid: message.mid,
-        from: downSender(cmd, this.opts.appId),
-        to: deviceId,
-        time: this.unixNow(),
-        action: downAction(cmd),
-        data,
-      },
-      cmd,
-    );
+    await this.publish(deviceId, cmd, message.mid, data);
   }
 
   async close(): Promise<void> {
@@ -290,7 +257,9 @@ export class CloudGatewayClient {
     }
   }
 
-  private async publish(deviceId: string, envelope: Envelope<unknown>, cmd: string): Promise<void> {
+  /** The envelope of a down message (digest §0: mid, sender, device, time, action) and its QoS 1 publish. */
+  private async publish(deviceId: string, cmd: DownCmd, mid: string, data: unknown): Promise<void> {
+    const envelope: Envelope<unknown> = { mid, from: downSender(cmd, this.opts.appId), to: deviceId, time: this.unixNow(), action: downAction(cmd), data };
     if (this.closed) throw new CloudDeviceError('closed', 'client closed', { deviceId, cmd, mid: envelope.mid });
     // mqtt.js would queue a QoS 1 publish while disconnected; we fail fast so the caller's retry policy decides.
     if (!this.mqtt.connected) {

@@ -4,6 +4,8 @@
  * that are final for this call.
  */
 
+import { TIMEOUT_ERROR_CODES, TLS_ERROR_CODES, errorCode } from '../transport-errors';
+
 export type HikCentralErrorKind = 'alreadyExists' | 'notFound' | 'photoRejected' | 'transient' | 'permanent';
 
 export interface HikCentralErrorFields {
@@ -136,29 +138,6 @@ export function classifyHikCentralAnswer(
   // 401/403-style gateway codes (0x0240100x), "2"/0x0007200x bad parameters, "17" no permission,
   // "8" unsupported path/module and anything unknown: retrying the same request cannot help.
   return new HikCentralError('permanent', fields);
-}
-
-const TLS_ERROR_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-const TIMEOUT_ERROR_CODES = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'ETIMEDOUT',
-]);
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const own = (err as { code?: unknown }).code;
-  if (typeof own === 'string') return own;
-  return errorCode((err as { cause?: unknown }).cause);
 }
 
 /** Failures below HTTP: no answer at all, so the call may or may not have taken effect. */

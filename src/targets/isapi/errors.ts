@@ -4,6 +4,8 @@
  * could succeed later (`retryable`) and what the caller should do otherwise (`kind`).
  */
 
+import { TIMEOUT_ERROR_CODES, TLS_ERROR_CODES, errorCode } from '../transport-errors';
+
 export type IsapiErrorKind =
   /** Wrong credentials, or the terminal's "illegal login lock" (§2.1). Never retried: it feeds the lockout. */
   | 'auth'
@@ -194,30 +196,6 @@ export function classifyIsapiAnswer(answer: IsapiAnswer): IsapiError | null {
   if (httpStatus === 503) return new IsapiError('busy', { ...fields, retryAfterMs: BUSY_RETRY_AFTER_MS });
   if (httpStatus === 408 || httpStatus >= 500) return new IsapiError('transient', fields);
   return new IsapiError('permanent', fields);
-}
-
-const TLS_ERROR_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-const TIMEOUT_ERROR_CODES = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'ETIMEDOUT',
-]);
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const own = (err as { code?: unknown }).code;
-  if (typeof own === 'string') return own;
-  return errorCode((err as { cause?: unknown }).cause);
 }
 
 /** Failures below HTTP: no answer at all. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApiDeps } from '../../deps';
 import { HttpError } from '../../http-errors';
+import { waitForWorkflow, workflowFailureText } from '../../workflow-wait';
 import { deviceCommandWorkflowId, type DeviceCommandInput, type DeviceCommandResult } from '../../../workflows/contracts';
 import type { deviceCommand } from '../../../workflows/device-command.workflow';
 
@@ -9,20 +10,11 @@ import type { deviceCommand } from '../../../workflows/device-command.workflow';
 export async function runDeviceCommand(deps: ApiDeps, input: DeviceCommandInput): Promise<DeviceCommandResult> {
   const workflowId = deviceCommandWorkflowId(input.deviceId, input.kind, randomUUID().slice(0, 8));
   const waitMs = deps.devices?.commandTimeoutMs ?? 60_000;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HttpError(504, `no answer from the device within ${waitMs} ms; follow workflow ${workflowId}`, { workflowId })), waitMs);
-  });
   try {
     const run = deps.temporal.workflow.execute<typeof deviceCommand>('deviceCommand', { taskQueue: deps.taskQueue, workflowId, args: [input] });
-    return await Promise.race([run, timeout]);
+    return await waitForWorkflow(run, waitMs, workflowId, `no answer from the device within ${waitMs} ms; follow workflow ${workflowId}`);
   } catch (e) {
-    if (e instanceof WorkflowFailedError) {
-      const cause = e.cause instanceof Error ? (e.cause.cause instanceof Error ? e.cause.cause.message : e.cause.message) : e.message;
-      throw new HttpError(502, `the device did not answer: ${cause}`, { workflowId });
-    }
+    if (e instanceof WorkflowFailedError) throw new HttpError(502, `the device did not answer: ${workflowFailureText(e)}`, { workflowId });
     throw e;
-  } finally {
-    clearTimeout(timer);
   }
 }

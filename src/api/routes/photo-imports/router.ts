@@ -1,8 +1,7 @@
 import express, { Router } from 'express';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { stat } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
 import { parsed, validate } from '../../validate';
@@ -14,7 +13,7 @@ import type { bulkPhotoImport } from '../../../workflows/bulk-photo-import.workf
 const folderBody = z.object({ folder: z.string().min(1).max(4096) }).strict();
 const idParams = z.object({ id: z.string().uuid() });
 
-/** Issue 3 §5: import a folder on the server, or an uploaded zip, of `<ci>.jpg|png` files. */
+/** Issue 3 §5: import a folder on the server, or an uploaded zip, of `<ci>.jpg|jpeg|png|webp|avif` files. */
 export function photoImportsRouter(deps: ApiDeps): Router {
   const r = Router();
   const em = () => deps.orm.em.fork();
@@ -51,9 +50,9 @@ export function photoImportsRouter(deps: ApiDeps): Router {
       throw badRequest('send a zip file as the raw body with Content-Type application/zip');
     }
     const dir = join(deps.dataDir, 'imports');
-    mkdirSync(dir, { recursive: true });
+    await mkdir(dir, { recursive: true });
     const path = join(dir, `${randomUUID()}.zip`);
-    writeFileSync(path, req.body);
+    await writeFile(path, req.body);
     res.status(202).json(await start({ kind: 'zip', path }));
   });
 

@@ -2,7 +2,7 @@ import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { ApiDeps } from '../../deps';
 import { syncPersonWorkflowId, type SyncPersonResult } from '../../../workflows/contracts';
 import type { syncPerson } from '../../../workflows/sync-person.workflow';
-import { HttpError } from '../../http-errors';
+import { waitForWorkflow } from '../../workflow-wait';
 
 /**
  * Starts `syncPerson` (or joins the one already running for this ci) and waits for its outcome.
@@ -15,19 +15,5 @@ export async function runPersonSync(deps: ApiDeps, ci: string): Promise<SyncPers
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     args: [{ ci }],
   });
-  const timeoutMs = deps.personSyncTimeoutMs ?? 60_000;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      handle.result(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new HttpError(504, 'the sync is still running', { workflowId: handle.workflowId })),
-          timeoutMs,
-        );
-      }),
-    ]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
+  return waitForWorkflow(handle.result(), deps.personSyncTimeoutMs ?? 60_000, handle.workflowId, 'the sync is still running');
 }

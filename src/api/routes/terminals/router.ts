@@ -113,13 +113,12 @@ export function terminalsRouter(deps: ApiDeps): Router {
     const people = await fork.find(Person, { ci: { $in: body.cis } }, { fields: ['id', 'ci'] });
     const unknown = body.cis.filter((ci) => !people.some((p) => p.ci === ci));
     if (unknown.length > 0) throw notFound(`people ${unknown.slice(0, 20).join(', ')}`);
-    for (const p of people) {
-      await fork.getConnection().execute(
-        `insert into terminal_assignment (id, created_at, updated_at, terminal_id, person_id) values (gen_random_uuid(), now(), now(), ?, ?)
-         on conflict (terminal_id, person_id) do nothing`,
-        [params.id, p.id],
-      );
-    }
+    await fork.getConnection().execute(
+      `insert into terminal_assignment (id, created_at, updated_at, terminal_id, person_id)
+       select gen_random_uuid(), now(), now(), ?, p.id from person p where p.ci in (select jsonb_array_elements_text(?::jsonb))
+       on conflict (terminal_id, person_id) do nothing`,
+      [params.id, JSON.stringify(body.cis)],
+    );
     res.json({ assigned: people.length });
   });
 

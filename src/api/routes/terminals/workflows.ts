@@ -1,6 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { ApiDeps } from '../../deps';
 import { HttpError, conflict } from '../../http-errors';
+import { waitForWorkflow, workflowFailureText } from '../../workflow-wait';
 import type { readTerminalCapabilities } from '../../../workflows/read-terminal-capabilities.workflow';
 import type { enrollOnTerminal } from '../../../workflows/enroll-on-terminal.workflow';
 import type { captureTerminalFace } from '../../../workflows/capture-terminal-face.workflow';
@@ -12,20 +13,9 @@ import {
   type EnrollOnTerminalResult,
 } from '../../../workflows/contracts';
 
-/** Waits for a workflow's result, at most `ms`; a 504 says where to follow it instead. */
-async function within<T>(ms: number, workflowId: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HttpError(504, `still running after ${ms} ms; follow workflow ${workflowId}`, { workflowId })), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const failureText = (e: WorkflowFailedError): string => (e.cause instanceof Error ? (e.cause.cause instanceof Error ? e.cause.cause.message : e.cause.message) : e.message);
+/** A 504 after `ms`, saying which workflow to follow. */
+const within = <T>(ms: number, workflowId: string, p: Promise<T>): Promise<T> =>
+  waitForWorkflow(p, ms, workflowId, `still running after ${ms} ms; follow workflow ${workflowId}`);
 
 export async function probeTerminalNow(deps: ApiDeps, terminalId: string) {
   const workflowId = `terminal-probe:${terminalId}:${Date.now()}`;
@@ -36,7 +26,7 @@ export async function probeTerminalNow(deps: ApiDeps, terminalId: string) {
       deps.temporal.workflow.execute<typeof readTerminalCapabilities>('readTerminalCapabilities', { taskQueue: deps.taskQueue, workflowId, args: [{ terminalId }] }),
     );
   } catch (e) {
-    if (e instanceof WorkflowFailedError) throw new HttpError(502, `the terminal did not answer as expected: ${failureText(e)}`);
+    if (e instanceof WorkflowFailedError) throw new HttpError(502, `the terminal did not answer as expected: ${workflowFailureText(e)}`);
     throw e;
   }
 }
@@ -56,7 +46,7 @@ export async function enrolmentResult(deps: ApiDeps, workflowId: string): Promis
   try {
     return await within(deps.terminalWaitMs ?? 60_000, workflowId, deps.temporal.workflow.getHandle<typeof enrollOnTerminal>(workflowId).result());
   } catch (e) {
-    if (e instanceof WorkflowFailedError) throw new HttpError(502, failureText(e), { workflowId });
+    if (e instanceof WorkflowFailedError) throw new HttpError(502, workflowFailureText(e), { workflowId });
     if (e instanceof WorkflowNotFoundError) throw new HttpError(404, `no enrolment ${workflowId}`);
     throw e;
   }
@@ -79,7 +69,7 @@ export async function captureNow(deps: ApiDeps, terminalId: string, ci: string |
   try {
     return await within(timeoutMs + 30_000, workflowId, handle.result());
   } catch (e) {
-    if (e instanceof WorkflowFailedError) throw new CaptureFailed(failureText(e));
+    if (e instanceof WorkflowFailedError) throw new CaptureFailed(workflowFailureText(e));
     throw e;
   }
 }
