@@ -9,7 +9,7 @@ import { PhotoInputError } from '../photos/photo-intake';
 import { TerminalFailureType, type CaptureTerminalFaceResult } from '../workflows/contracts';
 import type { TerminalClients} from './terminal-clients';
 import { TerminalMissingError } from './terminal-clients';
-import { desiredTerminalUsers, sameUser, terminalUserOf } from './terminal-users';
+import { desiredTerminalUsers, terminalUserOf, upsertTerminalUser } from './terminal-users';
 import { applyTerminalOps, planTerminalSync } from './terminal-sync';
 import { heartbeat } from './heartbeat';
 
@@ -164,18 +164,7 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
         }
         const caps = terminal.capabilities.faceUpload;
         const faces = { faceUpload: caps.binary === true, faceCapture: caps.captureAndBind !== false };
-        let action: 'added' | 'updated' | 'unchanged' = 'added';
-        try {
-          await client.recordUser(target.user);
-        } catch (e) {
-          if (!(e instanceof IsapiError) || e.kind !== 'alreadyExists') throw e;
-          const existing = await client.findUser(input.ci);
-          if (existing !== null && sameUser(existing, target)) action = 'unchanged';
-          else {
-            await client.modifyUser(target.user);
-            action = 'updated';
-          }
-        }
+        const { action } = await upsertTerminalUser(client, target);
         await recordState(deps.orm, input.terminalId, input.ci, { syncedName: target.name, syncedValidity: target.validity, lastResult: action, lastMessage: null });
         return { action, ...faces };
       });

@@ -8,7 +8,7 @@ import type { UserInfo } from '../targets/isapi/types';
 import { renditionFor } from '../photos/rendition-cache';
 import type { PhotoPipeline } from '../photos/person-photo-store';
 import type { TerminalOpKind, TerminalSyncCounts } from '../workflows/contracts';
-import { desiredTerminalUsers, sameUser, validityOf, type DesiredTerminalUser } from './terminal-users';
+import { desiredTerminalUsers, sameUser, upsertTerminalUser, validityOf, type DesiredTerminalUser } from './terminal-users';
 
 interface PlannedOp {
   employeeNo: string;
@@ -238,22 +238,14 @@ export async function applyTerminalOps(
       return { ...base, detail: 'updated', counter: 'updated', state };
     }
     // add
-    let detail = 'added';
-    let counter: keyof TerminalSyncCounts = 'added';
-    try {
-      await write(() => input.client.recordUser(d.user));
-    } catch (e) {
-      if (!(e instanceof IsapiError) || e.kind !== 'alreadyExists') throw e;
-      const existing = await input.client.findUser(ci);
-      if (existing !== null && sameUser(existing, d)) {
-        detail = 'already there as wanted';
-        counter = 'unchanged';
-      } else {
-        await write(() => input.client.modifyUser(d.user));
-        detail = `updated (was ${existing === null ? 'missing' : `${existing.name} ${validityOf(existing)}`})`;
-        counter = 'updated';
-      }
-    }
+    const { action, existing } = await upsertTerminalUser(input.client, d, write);
+    const counter: keyof TerminalSyncCounts = action;
+    const detail =
+      action === 'added'
+        ? 'added'
+        : action === 'unchanged'
+          ? 'already there as wanted'
+          : `updated (was ${existing === null ? 'missing' : `${existing.name} ${validityOf(existing)}`})`;
     const faceVersion = await pushFace(ci, d);
     return { ...base, detail: faceVersion === null ? detail : `${detail}, face uploaded`, counter, state: faceVersion === null ? state : { ...state, faceVersion } };
   }

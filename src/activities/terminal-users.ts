@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { UserInfo } from '../targets/isapi/types';
+import type { IsapiClient } from '../targets/isapi/client';
+import { IsapiError } from '../targets/isapi/errors';
 
 /** A person as the terminal should hold them (issue 4 §3): employeeNo = ci, name, validity window. */
 export interface DesiredTerminalUser {
@@ -95,4 +97,25 @@ export async function desiredTerminalUsers(
     photoVersion: r.photo_version,
     photoUsable: r.photo_version !== null && r.checks_passed === true,
   }));
+}
+
+/**
+ * Upsert by employeeNo (reference §2.7): Record; on `employeeNoAlreadyExist` read the user and Modify
+ * only if it differs, so a retried add never writes a user twice. `write` wraps the two writes (pacing).
+ */
+export async function upsertTerminalUser(
+  client: IsapiClient,
+  wanted: { name: string; validity: string; user: UserInfo },
+  write: (call: () => Promise<void>) => Promise<void> = (call) => call(),
+): Promise<{ action: 'added' | 'updated' | 'unchanged'; existing: UserInfo | null }> {
+  try {
+    await write(() => client.recordUser(wanted.user));
+    return { action: 'added', existing: null };
+  } catch (e) {
+    if (!(e instanceof IsapiError) || e.kind !== 'alreadyExists') throw e;
+  }
+  const existing = await client.findUser(wanted.user.employeeNo);
+  if (existing !== null && sameUser(existing, wanted)) return { action: 'unchanged', existing };
+  await write(() => client.modifyUser(wanted.user));
+  return { action: 'updated', existing };
 }

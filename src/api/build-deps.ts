@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
@@ -38,7 +37,6 @@ export function buildApiDeps(p: {
     devices: {
       syncDefaults: { busyPauseMs: p.config.devices.busyPauseMs },
       commandTimeoutMs: p.config.devices.commandTimeoutMs,
-      captureDir: join(p.config.dataDir, 'device-captures'),
     },
     ...hikCentralReaders(p.hikcentral),
   };

@@ -34,5 +34,5 @@ export interface ApiDeps {
   /** How long the seed-compatible routes wait for a person's sync. */
   personSyncTimeoutMs?: number;
   /** Cloud devices (issue 5): defaults of their sync workflows, how long a command may take, where captures are. */
-  devices?: { syncDefaults: DeviceSyncDefaults; commandTimeoutMs: number; captureDir: string };
+  devices?: { syncDefaults: DeviceSyncDefaults; commandTimeoutMs: number };
 }

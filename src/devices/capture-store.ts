@@ -9,6 +9,11 @@ import { join } from 'node:path';
 export class CaptureStore {
   constructor(private readonly root: string) {}
 
+  /** The store of a deployment: `<dataDir>/device-captures`, where the gateway writes and the API reads. */
+  static inDataDir(dataDir: string): CaptureStore {
+    return new CaptureStore(join(dataDir, 'device-captures'));
+  }
+
   /** Stores the bytes and returns their key (`<sha256>.<ext>`). */
   async put(data: Buffer): Promise<{ key: string; contentType: string; bytes: number }> {
     const sha = createHash('sha256').update(data).digest('hex');

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
@@ -69,7 +68,7 @@ export class DeviceGateway {
     private readonly db: Db,
   ) {
     this.log = opts.logger.child({ component: 'device-gateway' });
-    this.inbox = new DeviceInbox(db, new CaptureStore(join(opts.dataDir, 'device-captures')));
+    this.inbox = new DeviceInbox(db, CaptureStore.inDataDir(opts.dataDir));
     this.starter = { temporal: opts.temporal, taskQueue: opts.taskQueue, defaults: opts.syncDefaults };
   }
 

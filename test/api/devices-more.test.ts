@@ -14,7 +14,6 @@ beforeAll(async () => {
     devices: {
       syncDefaults: TEST_SYNC_DEFAULTS,
       commandTimeoutMs: 15_000,
-      captureDir: `${k.s.dataDir}/device-captures`,
     },
   });
 });

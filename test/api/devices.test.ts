@@ -9,7 +9,7 @@ let api: TestApi;
 beforeAll(async () => {
   k = await startDeviceStack();
   api = await startApi(k.s, k.taskQueue, {
-    devices: { syncDefaults: TEST_SYNC_DEFAULTS, commandTimeoutMs: 15_000, captureDir: `${k.s.dataDir}/device-captures` },
+    devices: { syncDefaults: TEST_SYNC_DEFAULTS, commandTimeoutMs: 15_000 },
   });
 });
 afterAll(async () => {

@@ -62,8 +62,6 @@ export interface BrokerOptions {
 export interface CloudBroker {
   url: string;
   port: number;
-  onPresence(listener: PresenceListener): () => void;
-  onlineDevices(): string[];
   isOnline(deviceId: string): boolean;
   close(): Promise<void>;
 }
@@ -95,16 +93,11 @@ export async function startBroker(opts: BrokerOptions): Promise<CloudBroker> {
   const keepaliveExpired = new WeakSet<Client>();
   /** The connection that currently speaks for each online device (a takeover leaves a stale one behind). */
   const current = new Map<string, Client>();
-  const listeners = new Set<PresenceListener>();
-  if (opts.onPresence) listeners.add(opts.onPresence);
-
   const emitPresence = (event: PresenceEvent) => {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        log.error({ err, deviceId: event.deviceId }, 'presence listener failed');
-      }
+    try {
+      opts.onPresence?.(event);
+    } catch (err) {
+      log.error({ err, deviceId: event.deviceId }, 'presence listener failed');
     }
   };
 
@@ -245,18 +238,12 @@ export async function startBroker(opts: BrokerOptions): Promise<CloudBroker> {
   return {
     url: `mqtt://${urlHost}:${port}`,
     port,
-    onPresence(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    onlineDevices: () => [...current.keys()],
     isOnline: (deviceId) => current.has(deviceId),
     close: async () => {
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       for (const socket of sockets) socket.destroy();
       await serverClosed;
-      listeners.clear();
     },
   };
 }

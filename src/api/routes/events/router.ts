@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
@@ -12,7 +11,7 @@ import { eventsQuery, featureErrorsQuery, type EventsQuery } from './schemas';
 export function eventsRouter(deps: ApiDeps): Router {
   const r = Router();
   const db = () => deps.orm.em.getKnex();
-  const captures = new CaptureStore(deps.devices?.captureDir ?? join(deps.dataDir, 'device-captures'));
+  const captures = CaptureStore.inDataDir(deps.dataDir);
 
   r.get('/', validate({ query: eventsQuery }), async (_req, res) => {
     const { query } = parsed<unknown, unknown, EventsQuery>(res);
