@@ -22,12 +22,16 @@ async function progress(deviceId: string): Promise<DeviceSyncProgress> {
   return k.s.temporal.workflow.getHandle(deviceSyncWorkflowId(deviceId)).query(deviceSyncProgressQuery);
 }
 
-/** Waits until the device holds exactly what the database says it should (size and XOR hash). */
+/**
+ * Waits until the device holds exactly what the database says it should (size and XOR hash) and gatesync has
+ * taken in the answers: the device applies a batch before it answers, so its state alone runs ahead of the queue.
+ */
 async function inSync(deviceId: string, d: SimulatedDevice, timeoutMs = 20_000): Promise<void> {
   await eventually(
     async () => {
       const e = await k.expected(deviceId);
-      return e.size === d.users().length && e.hash === d.hash();
+      const [q] = await k.sql<{ n: number }>('select count(*)::int as n from device_sync_op where device_id = ?', [deviceId]);
+      return e.size === d.users().length && e.hash === d.hash() && q?.n === 0;
     },
     `${deviceId} to equal the database`,
     timeoutMs,
