@@ -4,7 +4,7 @@ import { Person, PhotoImport, type PhotoImportOutcome } from '../db/entities';
 import { PhotoInputError } from '../photos/photo-intake';
 import { storePersonPhoto, type PhotoPipeline } from '../photos/person-photo-store';
 import { failedRulesMessage } from '../photos/photo-rules';
-import { ciFromFileName, listImportEntries, readImportEntries, type ImportSource } from '../photos/import-source';
+import { ciFromFileName, listImportEntries, openImportSource, type ImportSource, type OpenImportSource } from '../photos/import-source';
 
 export interface PhotoImportBatchResult {
   /** The last file name handled: the workflow's cursor. */
@@ -27,7 +27,22 @@ export async function importPhotoBatch(
   input: { importId: string; source: ImportSource; afterName: string | null; limit: number },
 ): Promise<PhotoImportBatchResult> {
   const ctx = activityContext();
-  const all = await listImportEntries(input.source);
+  const source = await openImportSource(input.source);
+  try {
+    return await importFrom(em, photos, input, source, ctx);
+  } finally {
+    source.close();
+  }
+}
+
+async function importFrom(
+  em: EntityManager,
+  photos: PhotoPipeline,
+  input: { importId: string; afterName: string | null; limit: number },
+  source: OpenImportSource,
+  ctx: Context | undefined,
+): Promise<PhotoImportBatchResult> {
+  const all = source.names;
   const start = upperIndex(all, input.afterName);
   const names = all.slice(start, start + input.limit);
   const batchEnd = names[names.length - 1] ?? input.afterName;
@@ -45,7 +60,7 @@ export async function importPhotoBatch(
   let lastName = input.afterName;
   for (let i = 0; i < todo.length; i += CHUNK) {
     const chunk = todo.slice(i, i + CHUNK);
-    const files = await readImportEntries(input.source, chunk);
+    const files = await source.read(chunk);
     for (const name of chunk) {
       // The photo and its outcome row commit together, so a crash leaves both or neither.
       await em.fork().transactional(async (tem) => {

@@ -6,6 +6,7 @@ import { Migration20261127065321 } from './migrations/Migration20261127065321';
 import { Migration20261127080000 } from './migrations/Migration20261127080000';
 import { Migration20261127081000 } from './migrations/Migration20261127081000';
 import { Migration20261127090000 } from './migrations/Migration20261127090000';
+import { Migration20261127100000 } from './migrations/Migration20261127100000';
 
 /**
  * Committed migrations, imported rather than discovered on disk, so they run the same under tsx,
@@ -19,4 +20,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127080000', class: Migration20261127080000 },
   { name: 'Migration20261127081000', class: Migration20261127081000 },
   { name: 'Migration20261127090000', class: Migration20261127090000 },
+  { name: 'Migration20261127100000', class: Migration20261127100000 },
 ];

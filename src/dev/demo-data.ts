@@ -5,7 +5,9 @@ import { createPerson } from '../db/repositories/person-repository';
 import { storePersonPhoto, type PhotoPipeline } from '../photos/person-photo-store';
 import { SAMPLE_PHOTO_COUNT, samplePortraits } from './sample-faces';
 
-const CAREERS = ['Ingeniería de Software', 'Medicina', 'Derecho'];
+/** The first career gets the sample faces (below); the others wait for their photos. */
+export const DEMO_FACES_CAREER = 'Ingeniería de Software';
+const CAREERS = [DEMO_FACES_CAREER, 'Medicina', 'Derecho'];
 const GIVEN = ['María', 'José', 'Lucía', 'Carlos', 'Ana', 'Luis', 'Sofía', 'Diego', 'Valeria', 'Andrés', 'Camila', 'Jorge'];
 const FAMILY = ['Pérez', 'García', 'Loor', 'Zambrano', 'Mendoza', 'Vera', 'Cedeño', 'Macías', 'Intriago', 'Moreira'];
 

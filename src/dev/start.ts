@@ -17,7 +17,7 @@ import type { PhotoPipeline } from '../photos/person-photo-store';
 import { resolveTemporalBinary } from './temporal-binary';
 import { startDatabase } from './database';
 import { startTemporalDevServer } from './temporal-dev-server';
-import { seedDemoData } from './demo-data';
+import { DEMO_FACES_CAREER, seedDemoData } from './demo-data';
 import { startDemoTerminals } from './demo-terminals';
 import { TerminalClients } from '../activities/terminal-clients';
 import { SecretBox } from '../security/secret-box';
@@ -199,7 +199,8 @@ async function main(): Promise<void> {
         `  Admin token    ${token}`,
         `  Photo imports  ${importRoot}`,
         '',
-        `  try: curl -H "Authorization: Bearer ${token}" -X POST "${apiUrl}/api/syncs/careers/Medicina"`,
+        `  try: curl -H "Authorization: Bearer ${token}" -X POST "${apiUrl}/api/syncs/careers/${encodeURIComponent(DEMO_FACES_CAREER)}"`,
+        `       (the demo career with faces: passing photos go to HikCentral, failing ones are counted as photoRejected)`,
         'Ctrl-C stops everything.',
         '',
       ].join('\n'),

@@ -2,6 +2,9 @@ import type { AccessType, UserType } from '../targets/cloud/messages';
 import { rows, type Db } from './device-people';
 import type { CaptureStore } from './capture-store';
 
+/** A CTE that marks the device seen and yields its id (no row when it is not registered); its one parameter is the id. */
+const SEEN = 'seen as (update device set last_seen_at = now() where id = ? returning id)';
+
 /**
  * Writes what devices report (issue 5 §1, §5): presence, consistency checks, door events, door status,
  * snapshots and feature errors. Every write is idempotent where the device may repeat itself (§7, §9).
@@ -47,11 +50,11 @@ export class DeviceInbox {
   async storeCheck(deviceId: string, mid: string, p: { size: number; hash: string; reason: number }): Promise<string | undefined> {
     const [r] = await rows<{ id: string }>(
       this.db,
-      `insert into device_check (device_id, mid, received_at, size, hash, reason, outcome)
-       select id, ?, now(), ?, ?, ?, 'pending' from device where id = ? returning id::text`,
-      [mid, p.size, p.hash, p.reason, deviceId],
+      `with ${SEEN}
+       insert into device_check (device_id, mid, received_at, size, hash, reason, outcome)
+       select id, ?, now(), ?, ?, ?, 'pending' from seen returning id::text`,
+      [deviceId, mid, p.size, p.hash, p.reason],
     );
-    await this.touch(deviceId);
     return r?.id;
   }
 
@@ -68,12 +71,11 @@ export class DeviceInbox {
     const records = users.map((u) => ({ u: u.user_id, ut: u.user_type, ty: u.access_type, t: u.access_time }));
     const [r] = await rows<{ n: number }>(
       this.db,
-      `with t as (update device set last_seen_at = now() where id = ? returning id),
+      `with ${SEEN},
        ins as (
          insert into access_event (device_id, user_id, user_type, access_type, access_time, mid, received_at)
-         select (select id from t), x.u, x.ut, x.ty, to_timestamp(x.t), ?, now()
-         from jsonb_to_recordset(?::jsonb) as x(u int, ut smallint, ty text, t bigint)
-         where exists (select 1 from t)
+         select seen.id, x.u, x.ut, x.ty, to_timestamp(x.t), ?, now()
+         from seen, jsonb_to_recordset(?::jsonb) as x(u int, ut smallint, ty text, t bigint)
          on conflict on constraint access_event_natural_unique do nothing
          returning 1
        ) select count(*)::int as n from ins`,
@@ -91,12 +93,12 @@ export class DeviceInbox {
   async storeCapture(deviceId: string, mid: string, p: { user_id?: number; capture_data: string; capture_time: number }): Promise<void> {
     const blob = await this.captures.put(Buffer.from(p.capture_data, 'base64'));
     await this.db.raw(
-      `insert into device_capture (device_id, user_id, capture_time, blob_key, bytes, content_type, mid, received_at)
-       select id, ?, to_timestamp(?), ?, ?, ?, ?, now() from device where id = ?
+      `with ${SEEN}
+       insert into device_capture (device_id, user_id, capture_time, blob_key, bytes, content_type, mid, received_at)
+       select id, ?, to_timestamp(?), ?, ?, ?, ?, now() from seen
        on conflict on constraint device_capture_natural_unique do nothing`,
-      [p.user_id ?? null, p.capture_time, blob.key, blob.bytes, blob.contentType, mid, deviceId],
+      [deviceId, p.user_id ?? null, p.capture_time, blob.key, blob.bytes, blob.contentType, mid],
     );
-    await this.touch(deviceId);
   }
 
   /** §5: shown per person (by user id). */
@@ -115,12 +117,12 @@ export class DeviceInbox {
       fl: e.feature_length ?? null,
     }));
     await this.db.raw(
-      `insert into device_feature_error (device_id, user_id, feature_type, feature_index, status, feature_prefix, feature_length, mid, received_at)
-       select d.id, x.u, x.ft, x.i, x.s, x.fv, x.fl, ?, now()
-       from jsonb_to_recordset(?::jsonb) as x(u int, ft text, i int, s smallint, fv text, fl int), device d where d.id = ?`,
-      [mid, JSON.stringify(records), deviceId],
+      `with ${SEEN}
+       insert into device_feature_error (device_id, user_id, feature_type, feature_index, status, feature_prefix, feature_length, mid, received_at)
+       select seen.id, x.u, x.ft, x.i, x.s, x.fv, x.fl, ?, now()
+       from seen, jsonb_to_recordset(?::jsonb) as x(u int, ft text, i int, s smallint, fv text, fl int)`,
+      [deviceId, mid, JSON.stringify(records)],
     );
-    await this.touch(deviceId);
   }
 
   async touch(deviceId: string): Promise<void> {

@@ -24,6 +24,8 @@ export interface FaceAnalysis {
   width: number;
   height: number;
   faces: DetectedFace[];
+  /** The pixels the detector saw (sRGB, 3 channels, width × height): the face checks measure these too. Never stored or sent. */
+  rgb: Buffer;
 }
 
 /** Long side the detector sees: it works at 416 px anyway; larger only grows WASM memory. */
@@ -69,7 +71,7 @@ export async function analyseFaces(image: Buffer): Promise<FaceAnalysis> {
       .toBuffer();
     faces = (await detect(padded, info.width + 2 * pad, info.height + 2 * pad)).map((f) => shift(f, -pad));
   }
-  return { width: info.width, height: info.height, faces };
+  return { width: info.width, height: info.height, faces, rgb: data };
 }
 
 async function detect(rgb: Buffer, width: number, height: number): Promise<DetectedFace[]> {

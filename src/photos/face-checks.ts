@@ -13,16 +13,18 @@ export interface FaceCheckResult {
   detail: string;
 }
 
-/** Sharpness and brightness of the face region, measured on the analysed image. */
-export async function faceRegionStats(image: Buffer, analysis: FaceAnalysis, face: DetectedFace): Promise<{ sharpness: number; brightness: number }> {
-  // Materialise the analysed size first: sharp applies an extract before a resize within one pipeline.
-  const resized = await sharp(image).rotate().resize({ width: analysis.width, height: analysis.height, fit: 'fill' }).png().toBuffer();
-  const base = sharp(resized);
+/** Sharpness and brightness of the face region, measured on the pixels the detector saw (no second decode). */
+export async function faceRegionStats(analysis: FaceAnalysis, face: DetectedFace): Promise<{ sharpness: number; brightness: number }> {
   const left = Math.max(0, Math.floor(face.box.x));
   const top = Math.max(0, Math.floor(face.box.y));
   const width = Math.max(1, Math.min(analysis.width - left, Math.floor(face.box.width)));
   const height = Math.max(1, Math.min(analysis.height - top, Math.floor(face.box.height)));
-  const region = await base.extract({ left, top, width, height }).greyscale().resize(256, 256, { fit: 'fill' }).raw().toBuffer();
+  const region = await sharp(analysis.rgb, { raw: { width: analysis.width, height: analysis.height, channels: 3 } })
+    .extract({ left, top, width, height })
+    .greyscale()
+    .resize(256, 256, { fit: 'fill' })
+    .raw()
+    .toBuffer();
   const brightness = region.reduce((s, v) => s + v, 0) / region.length;
   const lap = await sharp(region, { raw: { width: 256, height: 256, channels: 1 } })
     .convolve({ width: 3, height: 3, kernel: [0, 1, 0, 1, -4, 1, 0, 1, 0], offset: 128 })
@@ -33,7 +35,7 @@ export async function faceRegionStats(image: Buffer, analysis: FaceAnalysis, fac
   return { sharpness, brightness };
 }
 
-export async function checkFaces(image: Buffer, analysis: FaceAnalysis, s: FaceCheckSettings = DEFAULT_FACE_CHECKS): Promise<FaceCheckResult[]> {
+export async function checkFaces(analysis: FaceAnalysis, s: FaceCheckSettings = DEFAULT_FACE_CHECKS): Promise<FaceCheckResult[]> {
   const n = analysis.faces.length;
   const one: FaceCheckResult = {
     rule: 'exactlyOneFace',
@@ -44,7 +46,7 @@ export async function checkFaces(image: Buffer, analysis: FaceAnalysis, s: FaceC
   if (face === undefined) return [one];
   const share = Math.max(face.box.width, face.box.height) / Math.min(analysis.width, analysis.height);
   const { yaw, roll, pitch } = face.pose;
-  const stats = await faceRegionStats(image, analysis, face);
+  const stats = await faceRegionStats(analysis, face);
   return [
     one,
     {

@@ -3,20 +3,40 @@ import { FaceIndex, descriptorFromBytes, type FaceMatch } from './face-index';
 
 /** Rows changed this long before the last refresh are read again: covers clock skew between writers. */
 const OVERLAP_MS = 5_000;
+/** A full reload this often drops people deleted since, who are otherwise only noticed when they match. */
+const FULL_RELOAD_MS = 15 * 60_000;
 
 /**
  * The process's face index kept in step with PostgreSQL, which every API and worker process writes.
  * A refresh reads only people changed since the last one (person.updated_at moves whenever the
- * current photo changes) and reloads everything when the count disagrees (people deleted).
+ * current photo changes). Deleted people leave no row to read: a match is confirmed against the
+ * database before it is returned (a stale one is dropped and the search goes on), and the whole
+ * index is reloaded every {@link FULL_RELOAD_MS}. So a check costs one indexed read of the changes,
+ * not a count over every face.
  */
 export class FaceIndexStore {
   readonly index = new FaceIndex();
   private watermark: Date | null = null;
+  private loadedAt = 0;
   private refreshing: Promise<void> | undefined;
 
   async nearest(em: EntityManager, descriptor: Float32Array, opts: { maxDistance: number; excludePersonId?: string }): Promise<FaceMatch | null> {
     await this.refresh(em);
-    return this.index.nearest(descriptor, opts);
+    for (;;) {
+      const match = this.index.nearest(descriptor, opts);
+      if (match === null || (await this.stillCurrent(em, match.personId))) return match;
+      this.index.remove(match.personId);
+    }
+  }
+
+  /** The person still exists and their current photo has a face (a changed face arrives with the next refresh). */
+  private async stillCurrent(em: EntityManager, personId: string): Promise<boolean> {
+    const rows = await em.getConnection().execute<unknown[]>(
+      `select 1 from person p join photo ph on ph.person_id = p.id and ph.version = p.photo_version
+        where p.id = ? and ph.face_descriptor is not null`,
+      [personId],
+    );
+    return rows.length > 0;
   }
 
   /** Concurrent callers share one refresh. */
@@ -30,12 +50,21 @@ export class FaceIndexStore {
   private async load(em: EntityManager): Promise<void> {
     const conn = em.getConnection();
     const [{ now }] = (await conn.execute<{ now: string | Date }[]>('select now() as now')) as [{ now: string | Date }];
-    const since = this.watermark === null ? null : new Date(this.watermark.getTime() - OVERLAP_MS);
+    const since =
+      this.watermark === null || Date.now() - this.loadedAt > FULL_RELOAD_MS ? null : new Date(this.watermark.getTime() - OVERLAP_MS);
+    // Two indexed reads (person.updated_at, photo.updated_at) rather than one OR that scans both tables.
     const rows = await conn.execute<{ id: string; ci: string; face_descriptor: Buffer | null }[]>(
-      `select p.id, p.ci, ph.face_descriptor
-         from person p left join photo ph on ph.person_id = p.id and ph.version = p.photo_version
-        where ?::timestamptz is null or p.updated_at > ?::timestamptz or ph.updated_at > ?::timestamptz`,
-      [since, since, since],
+      since === null
+        ? `select p.id, p.ci, ph.face_descriptor
+             from person p left join photo ph on ph.person_id = p.id and ph.version = p.photo_version`
+        : `select p.id, p.ci, ph.face_descriptor
+             from person p left join photo ph on ph.person_id = p.id and ph.version = p.photo_version
+            where p.updated_at > ?
+           union all
+           select p.id, p.ci, ph.face_descriptor
+             from photo ph join person p on p.id = ph.person_id and p.photo_version = ph.version
+            where ph.updated_at > ?`,
+      since === null ? [] : [since, since],
     );
     if (since === null) this.index.clear();
     for (const r of rows) {
@@ -43,15 +72,6 @@ export class FaceIndexStore {
       else this.index.upsert(r.id, r.ci, descriptorFromBytes(r.face_descriptor));
     }
     this.watermark = new Date(now);
-    if (since !== null) {
-      const [{ n }] = (await conn.execute<{ n: string }[]>(
-        `select count(*) as n from person p join photo ph on ph.person_id = p.id and ph.version = p.photo_version
-          where ph.face_descriptor is not null`,
-      )) as [{ n: string }];
-      if (Number(n) !== this.index.size) {
-        this.watermark = null;
-        await this.load(em);
-      }
-    }
+    if (since === null) this.loadedAt = Date.now();
   }
 }

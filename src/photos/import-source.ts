@@ -41,45 +41,64 @@ function zipEntries(zip: yauzl.ZipFile): Promise<Array<{ name: string; entry: ya
   });
 }
 
-async function withZip<T>(path: string, fn: (zip: yauzl.ZipFile) => Promise<T>): Promise<T> {
-  const zip = await openZip(path);
-  try {
-    return await fn(zip);
-  } finally {
-    zip.close();
-  }
+/** An import source opened for one batch: the sorted file list, and reads of named files. */
+export interface OpenImportSource {
+  /** Every file of the source, sorted by name: the import's stable order and cursor space. */
+  readonly names: string[];
+  /** Reads the files named, in order; a file over the size limit comes back as an error. */
+  read(names: string[]): Promise<Map<string, Buffer | Error>>;
+  close(): void;
 }
 
-/** Every file of the source, sorted by name: the import's stable order and cursor space. */
-export async function listImportEntries(source: ImportSource): Promise<string[]> {
-  const names =
-    source.kind === 'folder' ? await walk(source.path) : (await withZip(source.path, zipEntries)).map((e) => e.name);
-  return names.sort();
-}
+const oversize = (size: number) => new Error(`file is ${size} bytes, over ${MAX_FILE_BYTES}`);
 
-/** Reads the files named, in order; a file over the size limit comes back as an error. */
-export async function readImportEntries(source: ImportSource, names: string[]): Promise<Map<string, Buffer | Error>> {
-  const out = new Map<string, Buffer | Error>();
+/**
+ * Opens the folder or zip once: a zip's central directory is read here and its entries reused for
+ * every read of the batch, instead of once per chunk.
+ */
+export async function openImportSource(source: ImportSource): Promise<OpenImportSource> {
   if (source.kind === 'folder') {
-    for (const name of names) {
-      const p = join(source.path, name);
-      const size = (await stat(p)).size;
-      out.set(name, size > MAX_FILE_BYTES ? new Error(`file is ${size} bytes, over ${MAX_FILE_BYTES}`) : await readFile(p));
-    }
-    return out;
+    return {
+      names: (await walk(source.path)).sort(),
+      async read(names) {
+        const out = new Map<string, Buffer | Error>();
+        for (const name of names) {
+          const p = join(source.path, name);
+          const size = (await stat(p)).size;
+          out.set(name, size > MAX_FILE_BYTES ? oversize(size) : await readFile(p));
+        }
+        return out;
+      },
+      close() {},
+    };
   }
-  const wanted = new Set(names);
-  await withZip(source.path, async (zip) => {
-    for (const { name, entry } of (await zipEntries(zip)).filter((e) => wanted.has(e.name))) {
-      out.set(
-        name,
-        entry.uncompressedSize > MAX_FILE_BYTES
-          ? new Error(`file is ${entry.uncompressedSize} bytes, over ${MAX_FILE_BYTES}`)
-          : await readZipEntry(zip, entry),
-      );
-    }
-  });
-  return out;
+  const zip = await openZip(source.path);
+  try {
+    const entries = new Map((await zipEntries(zip)).map((e) => [e.name, e.entry]));
+    return {
+      names: [...entries.keys()].sort(),
+      async read(names) {
+        const out = new Map<string, Buffer | Error>();
+        for (const name of names) {
+          const entry = entries.get(name);
+          if (entry === undefined) continue;
+          out.set(name, entry.uncompressedSize > MAX_FILE_BYTES ? oversize(entry.uncompressedSize) : await readZipEntry(zip, entry));
+        }
+        return out;
+      },
+      close: () => zip.close(),
+    };
+  } catch (e) {
+    zip.close();
+    throw e;
+  }
+}
+
+/** Every file of the source, sorted by name. */
+export async function listImportEntries(source: ImportSource): Promise<string[]> {
+  const open = await openImportSource(source);
+  open.close();
+  return open.names;
 }
 
 function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer | Error> {

@@ -30,7 +30,7 @@ export async function assessPhoto(
     return { checks: { passed: rules.every((r) => r.passed), rules, checkedAt: now.toISOString(), faceChecks: 'off' }, descriptor: null };
   }
   const analysis = await analyseFaces(photo.data);
-  rules.push(...(await checkFaces(photo.data, analysis, settings.face)));
+  rules.push(...(await checkFaces(analysis, settings.face)));
   const checks: PhotoChecks = { passed: false, rules, checkedAt: now.toISOString(), faceChecks: 'enforced' };
   const face = analysis.faces.length === 1 ? analysis.faces[0] : undefined;
   let descriptor: Float32Array | null = null;

@@ -195,8 +195,9 @@ describe('HTTP API (Express + zod) on real services', () => {
       expect((await api.request('POST', `/api/syncs/${id}/cancel`)).status).toBe(202);
       const done = await waitFor(async () => {
         const r = await api.request('GET', `/api/syncs/${id}`);
-        return r.json.run?.state === 'cancelled' ? r.json : undefined;
-      }, 'cancelled');
+        // The row is written by an activity before the workflow closes: wait for both, then signals are refused.
+        return r.json.run?.state === 'cancelled' && r.json.temporalStatus === 'CLOSED' ? r.json : undefined;
+      }, 'cancelled and closed');
       expect(done.run.processed).toBeLessThan(12);
       expect((await api.request('POST', `/api/syncs/${id}/pause`)).status).toBe(409);
       expect((await api.request('GET', '/api/syncs?state=bogus')).status).toBe(400);

@@ -3,6 +3,7 @@ import { Terminal, TerminalCapture } from '../../src/db/entities';
 import { SEED_CAPTURE_MODEL, UPLOAD_MODEL, startIsapiSimulator, type IsapiSimulator } from '../../src/targets/isapi/simulator';
 import { startServices, type Services } from '../helpers/services';
 import { startApi, type TestApi } from '../helpers/api';
+import { waitFor } from '../helpers/people';
 import { TERMINAL_PASSWORD, TERMINAL_USER } from '../helpers/terminals';
 import { frontalPortrait } from '../helpers/faces';
 
@@ -135,22 +136,18 @@ describe('terminal registry and seed 002 routes (real services, terminal simulat
     await api.request('PUT', '/api/persons/55500011/photo', { raw: await frontalPortrait(2), contentType: 'image/jpeg' });
     const started = await api.request('POST', `/api/terminals/${terminal.id}/enrollments`, { body: { ci: '55500011', method: 'auto' } });
     expect(started.status).toBe(202);
-    let view;
-    for (let i = 0; i < 100; i++) {
-      view = (await api.request('GET', `/api/terminals/${terminal.id}/enrollments/55500011`)).json;
-      if (view.stage === 'finished') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const view = await waitFor(async () => {
+      const v = (await api.request('GET', `/api/terminals/${terminal.id}/enrollments/55500011`)).json;
+      return v.stage === 'finished' ? v : undefined;
+    }, 'the enrolment to finish', 30_000);
     expect(view.result).toMatchObject({ outcome: 'enrolled', method: 'upload', faceBound: true });
 
     const sync = await api.request('POST', `/api/terminals/${terminal.id}/sync`, { body: { mode: 'full' } });
     expect(sync.status).toBe(202);
-    let progress;
-    for (let i = 0; i < 100; i++) {
-      progress = (await api.request('GET', `/api/terminals/${terminal.id}/sync`)).json;
-      if (progress.state === 'completed') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const progress = await waitFor(async () => {
+      const p = (await api.request('GET', `/api/terminals/${terminal.id}/sync`)).json;
+      return p.state === 'completed' ? p : undefined;
+    }, 'the terminal sync to complete', 30_000);
     // Enrolled already: the full sync finds the user as wanted.
     expect(progress).toMatchObject({ state: 'completed', total: 0 });
     expect((await api.request('POST', `/api/terminals/${terminal.id}/sync`, { body: { mode: 'sometimes' } })).status).toBe(400);

@@ -75,11 +75,13 @@ describe('bulkCareerSync workflow (real Temporal, PostgreSQL, HikCentral simulat
       .filter((r) => r.path === '/resource/v1/person/personCode/personInfo' && people.some((p) => p.ci === r.personCode))
       .map((r) => r.at);
     expect(arrivals).toHaveLength(5);
-    // At least pacingMs apart, start to start (measured on arrival: up to 10 ms of loopback and connection jitter), and not much more.
+    // At least pacingMs apart, start to start (measured on arrival: up to 10 ms of loopback and connection jitter).
     for (let i = 1; i < arrivals.length; i++) {
       expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(240);
-      expect(arrivals[i]! - arrivals[i - 1]!).toBeLessThan(600);
     }
+    // Not far too slow: bounded over the whole run, not per gap, since one person's work under CPU load can
+    // outlast pacingMs on its own (gaps × pacing × 3 + 3 s of slack).
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeLessThan((arrivals.length - 1) * 250 * 3 + 3_000);
   });
 
   it('should pause, resume and cancel on signals, showing the state in progress', async () => {

@@ -81,8 +81,20 @@ describe('enrollOnTerminal (real Temporal and PostgreSQL, terminal simulators ov
     expect(state.lastResult).toBe('cancelled');
     // The capture activity no longer polls the terminal.
     const polls = () => t.sim.controls.requestLog().filter((q) => q.path.startsWith('/ISAPI/AccessControl/CaptureFaceData')).length;
-    await new Promise((r) => setTimeout(r, 5_000));
-    const before = polls();
+    // Cancellation reaches the activity only through a heartbeat response (heartbeats are throttled, ~4 s), so
+    // wait until the 1 s polling has gone quiet for > 1.5 s (2.5 s: a slow poll under load is not a stop),
+    // failing if it never does within 15 s; then it must stay quiet.
+    const deadline = Date.now() + 15_000;
+    let before = polls();
+    let since = Date.now();
+    while (Date.now() - since <= 2_500) {
+      if (Date.now() > deadline) throw new Error('capture polling still running 15 s after the cancellation');
+      await new Promise((r) => setTimeout(r, 100));
+      if (polls() !== before) {
+        before = polls();
+        since = Date.now();
+      }
+    }
     await new Promise((r) => setTimeout(r, 3_000));
     expect(polls()).toBe(before);
   });

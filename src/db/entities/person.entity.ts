@@ -8,6 +8,7 @@ export type PersonKind = (typeof PERSON_KINDS)[number];
 /** A person of the institution's records. `ci` (cédula) is HikCentral's `personCode` (seed 001). */
 @Entity({ tableName: 'person' })
 @Index({ properties: ['career', 'ci'] })
+@Index({ properties: ['updatedAt'] })
 export class Person extends BaseEntity {
   @Property({ type: 'string', length: 16 })
   @Unique()

@@ -44,6 +44,25 @@ const ids = (d: SimulatedDevice) =>
     .users()
     .map((u) => u.userId)
     .sort((a, b) => a - b);
+/**
+ * Waits until `count()` has not changed for longer than `quietMs` (pass more than the resend period), so a
+ * resend published just before the ack was handled, still in transit through the broker, has landed.
+ * Fails if it keeps changing (resends that never stop) for `timeoutMs`.
+ */
+async function settled(count: () => number, quietMs: number, timeoutMs = 5000): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  let last = count();
+  let since = Date.now();
+  while (Date.now() - since <= quietMs) {
+    if (Date.now() > until) throw new Error(`count still changing after ${timeoutMs} ms`);
+    await sleep(10);
+    if (count() !== last) {
+      last = count();
+      since = Date.now();
+    }
+  }
+  return last;
+}
 
 async function push(d: SimulatedDevice, users: UserEntry[], reset = false, timeoutMs = 2000) {
   const payload = reset ? { reset, total_count: users.length, users } : { reset, users };
@@ -168,7 +187,7 @@ describe('access events (§7, §8)', () => {
 
     await gw.acknowledge(first as UpMessage<'access_data_upload'>);
     await eventually(() => d.unacknowledgedEvents() === 0, 2000, 'ack applied');
-    const count = from(d, 'access_data_upload').length;
+    const count = await settled(() => from(d, 'access_data_upload').length, 200);
     await sleep(300);
     expect(from(d, 'access_data_upload').length).toBe(count);
   });
@@ -216,7 +235,7 @@ describe('door status (§9)', () => {
     const status = from(d, 'device_status_update').at(-1)!;
     await gw.acknowledge(status as UpMessage<'device_status_update'>);
     await eventually(() => d.doorStatusAcknowledged(), 2000, 'ack');
-    const n = from(d, 'device_status_update').length;
+    const n = await settled(() => from(d, 'device_status_update').length, 200);
     await sleep(200);
     expect(from(d, 'device_status_update').length).toBe(n);
   });

@@ -84,6 +84,7 @@ describe('request / answer', () => {
     expect(err).toBeInstanceOf(CloudDeviceError);
     expect((err as CloudDeviceError).kind).toBe('timeout');
     expect((err as CloudDeviceError).retryable).toBe(true);
+    await eventually(() => d.inbox.length === 1, 2000, 'first push');
     const oldMid = d.inbox[0]!.mid;
 
     let settled = false;

@@ -117,7 +117,7 @@ describe('simulated terminal', () => {
     expect(sim.controls.authStats().totalFailures).toBe(0);
   });
 
-  it('should keep latency precise: answers within ms of it, and wall / (calls × latency) ≤ 1.10', async () => {
+  it('should apply its latency: answers no sooner, well within it after, and wall / (calls × latency) ≤ 1.5', async () => {
     await client.countUsers(); // challenge outside the measurement
     // 100 ms keeps the ratio meaningful while PostgreSQL, Temporal and another test file share the CPU.
     const latency = 100;
@@ -134,11 +134,12 @@ describe('simulated terminal', () => {
       .sort((a, b) => a - b);
     expect(durations).toHaveLength(calls);
     expect(durations[0]).toBeGreaterThanOrEqual(latency);
-    // Median, and a loose bound: with PostgreSQL, Temporal and another test file on two cores the OS scheduler
-    // alone adds a few ms (alone, the excess is well under 1 ms). Latency applied twice would still fail here.
-    expect((durations[Math.floor(calls / 2)] ?? Infinity) - latency).toBeLessThan(8);
+    // Median, and loose bounds: under full-suite CPU load (41 files on two cores) the OS scheduler adds
+    // unpredictable delay (alone, the excess is well under 1 ms). Latency not applied fails the minimum above;
+    // latency applied twice fails both bounds below (excess ≈ 100 ms, ratio ≈ 2).
+    expect((durations[Math.floor(calls / 2)] ?? Infinity) - latency).toBeLessThan(latency / 4);
     expect(ratio).toBeGreaterThanOrEqual(1);
-    expect(ratio).toBeLessThanOrEqual(1.1);
+    expect(ratio).toBeLessThanOrEqual(1.5);
   });
 
   it('should inject busy answers at a rate, deterministically from the seed', async () => {

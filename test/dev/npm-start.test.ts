@@ -1,0 +1,172 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * `npm start` as a user runs it (src/dev/start.ts, the script's second half; the first half is the set-up
+ * that `npm test` has just run): its own PostgreSQL, Temporal dev server with the Web UI, simulators, broker
+ * and demo data in an empty data dir, then Ctrl-C, then again on the same data dir — a bulk sync started
+ * before the stop must carry on after it, and the demo data must not be seeded twice.
+ */
+const ROOT = resolve(__dirname, '../..');
+const dataDir = mkdtempSync(join(tmpdir(), 'gatesync-start-'));
+// Embedded PostgreSQL runs as the `postgres` user when the tests run as root: it must reach its data dir.
+chmodSync(dataDir, 0o755);
+let child: ChildProcess | undefined;
+
+afterAll(() => {
+  if (child?.exitCode === null) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Two consecutive free ports (the two demo terminals take ISAPI_SIM_PORT and the next one). */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const p = await freePort();
+    if (p < 65535 && !(await listening(p + 1))) return p;
+  }
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    const c = connect(port, '127.0.0.1');
+    c.once('connect', () => {
+      c.destroy();
+      ok(true);
+    });
+    c.once('error', () => ok(false));
+  });
+}
+
+interface Started {
+  output: () => string;
+  api: string;
+  token: string;
+  temporalUi: string;
+  exited: Promise<number | null>;
+}
+
+async function start(env: NodeJS.ProcessEnv): Promise<Started> {
+  let out = '';
+  const p = spawn(process.execPath, ['--import', 'tsx', 'src/dev/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = p;
+  p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  p.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((ok) => p.once('exit', (code) => ok(code)));
+  const deadline = Date.now() + 240_000;
+  while (!out.includes('Ctrl-C stops everything.')) {
+    if (p.exitCode !== null) throw new Error(`npm start exited with ${p.exitCode} during start-up:\n${out}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not come up in 240 s:\n${out}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(out)?.[1] ?? '';
+  return { output: () => out, api: field('API'), token: field('Admin token'), temporalUi: field('Temporal UI'), exited };
+}
+
+async function get(s: Started, path: string, init: RequestInit = {}): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- asserted field by field
+  const res = await fetch(s.api + path, { ...init, headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' } });
+  const text = await res.text();
+  return { status: res.status, json: text === '' ? null : JSON.parse(text) };
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, seen?: () => unknown): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen ${JSON.stringify(await seen?.())}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+async function stop(s: Started): Promise<number | null> {
+  child?.kill('SIGINT');
+  const code = await Promise.race([s.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000))]);
+  if (code === 'hung') throw new Error(`npm start did not stop within 60 s of Ctrl-C:\n${s.output().slice(-3000)}`);
+  return code;
+}
+
+describe('npm start on embedded defaults (a fresh data dir, then a restart on it)', () => {
+  it('comes up with everything, serves the demo, stops cleanly on Ctrl-C and resumes a running sync after a restart', async () => {
+    const ports = {
+      EMBEDDED_PG_PORT: await freePort(),
+      TEMPORAL_DEV_PORT: await freePort(),
+      TEMPORAL_UI_PORT: await freePort(),
+      API_PORT: await freePort(),
+      HIKCENTRAL_SIM_PORT: await freePort(),
+      ISAPI_SIM_PORT: await freePortPair(),
+      MQTT_PORT: await freePort(),
+    };
+    const env: NodeJS.ProcessEnv = { ...process.env, GATESYNC_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DEVICE_SIM_COUNT: '2', NODE_ENV: 'development' };
+    // The embedded defaults, whatever the caller's shell says: no external database, Temporal, HikCentral or broker.
+    for (const k of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'HIKCENTRAL_URL', 'MQTT_URL', 'GATESYNC_API_TOKEN', 'GATESYNC_SECRET_KEY']) delete env[k];
+    for (const [k, v] of Object.entries(ports)) env[k] = String(v);
+
+    // First start: an empty data dir.
+    const first = await start(env);
+    expect(first.token.length).toBeGreaterThanOrEqual(16);
+    expect((await get(first, '/api/health')).status).toBe(200);
+    expect((await fetch(first.temporalUi)).status).toBe(200);
+
+    // The demo: real faces in the first career, with the checks' verdicts; two terminals; devices that come online.
+    const people = await get(first, `/api/persons?career=${encodeURIComponent('Ingeniería de Software')}&limit=100`);
+    expect(people.status).toBe(200);
+    const demo = people.json.items as Array<{ ci: string; photo?: { checksPassed?: boolean } | null }>;
+    expect(demo.length).toBeGreaterThanOrEqual(20);
+    expect((await get(first, '/api/persons?failing=frontal&limit=100')).json.items.length).toBeGreaterThan(0);
+    expect((await get(first, '/api/persons?failing=duplicateFace&limit=100')).json.items.length).toBeGreaterThan(0);
+    expect((await get(first, '/api/terminals')).json.items).toHaveLength(2);
+    await waitFor('both simulated devices online', async () => {
+      const items = (await get(first, '/api/devices')).json.items as Array<{ online: boolean }>;
+      return items.length === 2 && items.every((d) => d.online);
+    });
+
+    // The bulk sync the banner suggests (the career with faces), paced at 300 ms a person, then Ctrl-C in the middle.
+    const tryUrl = /try: curl .* -X POST "(\S+)"/.exec(first.output())?.[1];
+    expect(tryUrl).toBeDefined();
+    const started = await get(first, new URL(tryUrl as string).pathname, { method: 'POST' });
+    expect(started.status).toBe(202);
+    const id = encodeURIComponent(started.json.workflowId as string);
+    const sync = async (s: Started) => (await get(s, `/api/syncs/${id}`)).json;
+    await waitFor('the sync under way', async () => (await sync(first)).progress?.processed >= 2, 60_000, () => sync(first));
+    expect(await stop(first)).toBe(0);
+    const stoppedAt = Date.now();
+    for (const [name, port] of Object.entries(ports)) expect(await listening(port), `${name} ${port} still open after Ctrl-C`).toBe(false);
+
+    // Second start on the same data dir: nothing seeded again, and the sync finishes where it left off.
+    const second = await start(env);
+    expect(second.token).toBe(first.token);
+    expect((await get(second, `/api/persons?career=${encodeURIComponent('Ingeniería de Software')}&limit=100`)).json.items).toHaveLength(demo.length);
+    const done = await waitFor(
+      'the sync to finish after the restart',
+      async () => {
+        const r = await sync(second);
+        return r.run?.state === 'completed' ? r : undefined;
+      },
+      120_000,
+      () => sync(second),
+    );
+    // It finished on the second start, so it was cut off by Ctrl-C and carried on from Temporal's state.
+    expect(new Date(done.run.finishedAt as string).getTime()).toBeGreaterThan(stoppedAt);
+    // Everyone with a photo was handled once: passing photos pushed, failing ones counted without a call.
+    expect(done.run.processed).toBe(demo.length);
+    expect(done.run.counts.synced).toBeGreaterThan(0);
+    expect(done.run.counts.photoRejected).toBeGreaterThan(0);
+    expect(done.run.counts.synced + done.run.counts.photoRejected).toBe(demo.length);
+    expect(await stop(second)).toBe(0);
+  }, 600_000);
+});
