@@ -87,9 +87,22 @@ export async function benchTerminalSync(opts: { users: number; latencyMs: number
     if (result.counts.added !== opts.users) throw new Error(`added ${result.counts.added} of ${opts.users}`);
     if (sim.controls.users().length !== opts.users) throw new Error(`terminal holds ${sim.controls.users().length}`);
     // Every authenticated request waited `latencyMs` at the terminal (digest challenges did not).
-    const calls = sim.controls.requestLog().filter((r) => r.httpStatus !== 401).length;
+    const log = sim.controls.requestLog();
+    const calls = log.filter((r) => r.httpStatus !== 401).length;
     const ratio = wallMs / (calls * opts.latencyMs);
     opts.log(`${opts.users} users, ${calls} calls at ${opts.latencyMs} ms: ${(wallMs / 1000).toFixed(1)} s, floor ${((calls * opts.latencyMs) / 1000).toFixed(1)} s`);
+    // Where the time above the floor went: at the terminal (answers after the latency), between answers and
+    // the next request (gatesync's side: client, activity, batches), and before the first / after the last.
+    const atTerminal = log.reduce((a, r) => a + (r.durationMs ?? 0), 0);
+    const gaps = log.slice(1).map((r, i) => r.at - ((log[i] as typeof r).at + ((log[i] as typeof r).durationMs ?? 0)));
+    const sorted = [...gaps].sort((a, b) => a - b);
+    const between = gaps.reduce((a, g) => a + g, 0);
+    const edges = wallMs - atTerminal - between;
+    opts.log(
+      `  time at the terminal ${(atTerminal / 1000).toFixed(1)} s; between requests ${(between / 1000).toFixed(1)} s ` +
+        `(median ${sorted[Math.floor(sorted.length / 2)] ?? 0} ms, p99 ${sorted[Math.floor(sorted.length * 0.99)] ?? 0} ms, ` +
+        `${gaps.filter((g) => g > 20).length} over 20 ms); start and finish ${(edges / 1000).toFixed(1)} s`,
+    );
     return { users: opts.users, latencyMs: opts.latencyMs, calls, wallMs, ratio, batchSize: opts.batchSize };
   } finally {
     worker.shutdown();

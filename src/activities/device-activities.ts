@@ -167,24 +167,48 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
       let fetchedUpTo = cursor;
       let exhausted = false;
       const ahead: DesiredRow[] = [];
+      /** The next page, read while the device works on the current batch. */
+      let nextPage: Promise<DesiredRow[]> | null = null;
+      const PAGE = Math.max(d.user_sync_size, 1000);
+      const readAhead = (): void => {
+        if (nextPage !== null || exhausted) return;
+        nextPage = desiredPage(db(), input.deviceId, fetchedUpTo, PAGE);
+        // Awaited below; a failure surfaces there, not as an unhandled rejection.
+        nextPage.catch(() => undefined);
+      };
+      const takePage = async (): Promise<void> => {
+        readAhead();
+        const page = (await nextPage) ?? [];
+        nextPage = null;
+        if (page.length === 0) exhausted = true;
+        else {
+          ahead.push(...page);
+          fetchedUpTo = (page[page.length - 1] as DesiredRow).user_id;
+        }
+      };
       let unflushed: { u: number; v: string }[] = [];
       let resetUnflushed = false;
       let flushedAt = Date.now();
-
-      const flush = async (): Promise<void> => {
+      /**
+       * Writes of what the device confirmed run behind the device's round trips, one at a time and in order (the
+       * first carries the reset). A crash before one lands only means those entries are sent again on the retry.
+       */
+      let writing: Promise<void> = Promise.resolve();
+      let writeError: unknown;
+      const startFlush = (): void => {
         if (unflushed.length === 0 && !resetUnflushed) return;
-        await flushResync(db(), {
-          deviceId: input.deviceId,
-          runKey: input.runKey,
-          reset: resetUnflushed,
-          acked: unflushed,
-          afterUserId: cursor,
-          sent,
-          batches,
-        });
+        const snapshot = { deviceId: input.deviceId, runKey: input.runKey, reset: resetUnflushed, acked: unflushed, afterUserId: cursor, sent, batches };
         unflushed = [];
         resetUnflushed = false;
         flushedAt = Date.now();
+        writing = writing.then(() => flushResync(db(), snapshot)).catch((e: unknown) => {
+          writeError ??= e;
+        });
+      };
+      const flush = async (): Promise<void> => {
+        startFlush();
+        await writing;
+        if (writeError !== undefined) throw writeError;
       };
 
       try {
@@ -199,14 +223,8 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
             return result('offline');
           }
           const size = d.user_sync_size;
-          if (ahead.length < size && !exhausted) {
-            const page = await desiredPage(db(), input.deviceId, fetchedUpTo, Math.max(size, 1000));
-            if (page.length === 0) exhausted = true;
-            else {
-              ahead.push(...page);
-              fetchedUpTo = (page[page.length - 1] as DesiredRow).user_id;
-            }
-          }
+          while (ahead.length < size && !exhausted) await takePage();
+          if (ahead.length < size * 2) readAhead();
           const batch = ahead.slice(0, size);
           if (batch.length === 0 && resetAcked) {
             await flush();
@@ -247,8 +265,9 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
             await flush();
             return result('noProgress');
           }
+          if (writeError !== undefined) throw writeError;
           if (unflushed.length >= RESYNC_FLUSH_ENTRIES || Date.now() - flushedAt >= RESYNC_FLUSH_MS) {
-            await flush();
+            startFlush();
             heartbeat({ sent, total: row.total });
           }
           if (Date.now() - started >= input.budgetMs) {

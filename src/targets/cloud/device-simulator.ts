@@ -1,5 +1,6 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { disableNagle } from './mqtt-socket';
 import type { Logger } from '../../logger';
 import { DeviceState, type AccessRecord, type AccessRefusal, type DeviceUser } from './device-simulator-state';
 import {
@@ -183,6 +184,7 @@ export class SimulatedDevice {
       reconnectPeriod: this.opts.reconnectPeriodMs ?? 1000,
       connectTimeout: 10_000,
     });
+    disableNagle(client);
     this.client = client;
     client.on('message', (_topic, payload) => {
       try {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { disableNagle } from './mqtt-socket';
 import { z } from 'zod';
 import type { Logger } from '../../logger';
 import { CloudDeviceError } from './errors';
@@ -139,6 +140,7 @@ export class CloudGatewayClient {
       reconnectPeriod: 1000,
       resubscribe: true,
     });
+    disableNagle(mqtt);
     try {
       const granted = await mqtt.subscribeAsync(ALL_UP_TOPICS, { qos: CLOUD_QOS });
       if (granted.some((g) => g.qos === 128)) throw new Error(`broker refused the subscription to ${ALL_UP_TOPICS}`);
