@@ -8,7 +8,7 @@ import { createActivities } from '../src/activities';
 import { WORKFLOWS_PATH } from '../src/workers/worker';
 import { DeviceGateway } from '../src/devices/device-gateway';
 import { registerDevice } from '../src/devices/device-registry';
-import { expectedHash, rows } from '../src/devices/device-people';
+import { expectedHash, rows, upsertEntry, type DesiredRow } from '../src/devices/device-people';
 import { signalDeviceSync } from '../src/devices/device-sync-client';
 import { SimulatedDevice } from '../src/targets/cloud/device-simulator';
 import { deviceResyncSignal } from '../src/workflows/contracts';
@@ -18,6 +18,7 @@ import { TerminalClients } from '../src/activities/terminal-clients';
 import { SecretBox } from '../src/security/secret-box';
 import { HikCentralClient } from '../src/targets/hikcentral/client';
 import { BENCH_APP_KEY, BENCH_APP_SECRET, startBenchStack } from './stack';
+import { DeviceThread } from './device-thread';
 
 export interface DevicesBenchFigures {
   latencyMs: number;
@@ -68,6 +69,7 @@ export async function benchDevices(o: { users: number; latencyMs: number; hashDe
   const running = worker.run();
   const db = stack.orm.em.getKnex();
   const devices: SimulatedDevice[] = [];
+  const threads: DeviceThread[] = [];
   try {
     await db.raw(`insert into career (id, created_at, updated_at, name) values (gen_random_uuid(), now(), now(), 'Bench')`);
     await db.raw(
@@ -82,11 +84,19 @@ export async function benchDevices(o: { users: number; latencyMs: number; hashDe
     for (const size of o.sizes ?? [100, 10, 1]) {
       const id = `bench-resync-${size}`;
       const { secret } = await registerDevice(db, { id, name: id, model: { userSyncSize: size, userCapacity: o.users * 2 } });
-      const d = new SimulatedDevice({ deviceId: id, secret, url: gateway.url, latencyMs: o.latencyMs, model: { userCapacity: o.users * 2 }, eventBatchMs: 60_000 });
-      devices.push(d);
-      await d.start();
+      // On its own thread: a real device does its own work, not on the event loop of the gateway it talks to.
+      const d = await DeviceThread.start({ deviceId: id, secret, url: gateway.url, latencyMs: o.latencyMs, model: { userCapacity: o.users * 2 }, eventBatchMs: 60_000 });
+      threads.push(d);
       // The simulator's round trip for one batch of this size, through the same gateway client, no database.
-      const sample = (await rows<{ user_id: number }>(db, 'select user_id from person order by user_id limit ?', [size])).map((r) => ({ user_id: r.user_id, user_type: 0 as const, name: 'Sample' }));
+      // Real entries of the people the resync will send, so the probe's messages are as large as the resync's.
+      const sample = (
+        await rows<DesiredRow>(
+          db,
+          `select p.user_id, p.ci, p.given_name, p.family_name, p.second_family_name, c.name as career, '' as version
+             from person p join career c on c.id = p.career_id order by p.user_id limit ?`,
+          [size],
+        )
+      ).map(upsertEntry);
       const probes = size === 1 ? 500 : size === 10 ? 200 : 50;
       // Warmed up first (JIT, socket buffers), so the round trip is not overstated and the ratio not flattered.
       for (let i = 0; i < 20; i++) await gateway.client.request(id, 'user_sync', { payload: { reset: false, users: sample } });
@@ -94,24 +104,30 @@ export async function benchDevices(o: { users: number; latencyMs: number; hashDe
       for (let i = 0; i < probes; i++) await gateway.client.request(id, 'user_sync', { payload: { reset: false, users: sample } });
       const rttMs = (performance.now() - t0) / probes;
       await db.raw(`update device set careers = '["Bench"]'::jsonb where id = ?`, [id]);
-      const logFrom = d.userSyncLog.length;
+      await d.mark();
       const started = performance.now();
+      const startedAt = Date.now();
       await signalDeviceSync({ temporal: stack.temporal, taskQueue, defaults: { pushBudgetMs: 10_000 } }, id, deviceResyncSignal, { reason: 'manual' });
-      let firstAt = 0;
       for (;;) {
-        if (firstAt === 0 && d.userSyncLog.length > logFrom) firstAt = performance.now();
         const [r] = await rows<{ state: string }>(db, 'select state from device_resync where device_id = ?', [id]);
         if (r?.state === 'completed') break;
         await sleep(5);
       }
       const wallMs = performance.now() - started;
       const batches = Math.ceil(o.users / size);
-      const held = d.users().length;
-      if (held !== o.users) throw new Error(`device ${id} holds ${held}, expected ${o.users}`);
+      const held = await d.state();
+      if (held.users !== o.users) throw new Error(`device ${id} holds ${held.users}, expected ${o.users}`);
+      const expected = await expectedHash(db, id);
+      if (expected.hash !== held.hash) throw new Error(`device ${id} hash ${held.hash}, expected ${expected.hash}`);
       const ratio = wallMs / (batches * rttMs);
-      resync.push({ size, users: o.users, batches, rttMs, wallMs, streamMs: performance.now() - firstAt, ratio });
-      o.log(`resync size ${size}: ${batches} batches, rtt ${rttMs.toFixed(2)} ms, wall ${(wallMs / 1000).toFixed(2)} s, ratio ${ratio.toFixed(3)}`);
+      const firstAt = held.firstSyncAfterMarkAt ?? startedAt;
+      resync.push({ size, users: o.users, batches, rttMs, wallMs, streamMs: wallMs - (firstAt - startedAt), ratio });
+      o.log(
+        `resync size ${size}: ${batches} batches, rtt ${rttMs.toFixed(2)} ms, wall ${(wallMs / 1000).toFixed(2)} s ` +
+          `(first batch after ${firstAt - startedAt} ms), ratio ${ratio.toFixed(3)}`,
+      );
       await d.stop();
+      threads.splice(threads.indexOf(d), 1);
     }
 
     // ---- access-event ingestion
@@ -153,7 +169,7 @@ export async function benchDevices(o: { users: number; latencyMs: number; hashDe
     o.log(`hash: ${o.hashDevices} devices × ${o.users} users in ${hashMs.toFixed(0)} ms`);
     return { latencyMs: o.latencyMs, resync, ingestion, hash: { devices: o.hashDevices, users: o.users, wallMs: hashMs } };
   } finally {
-    await Promise.allSettled(devices.map((d) => d.stop()));
+    await Promise.allSettled([...devices.map((d) => d.stop()), ...threads.map((t) => t.stop())]);
     worker.shutdown();
     await running;
     await gateway.close();

@@ -224,7 +224,8 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           }
           const size = d.user_sync_size;
           while (ahead.length < size && !exhausted) await takePage();
-          if (ahead.length < size * 2) readAhead();
+          // Read the next page as soon as this one is started on: a page read takes longer than a few round trips.
+          if (ahead.length < PAGE) readAhead();
           const batch = ahead.slice(0, size);
           if (batch.length === 0 && resetAcked) {
             await flush();

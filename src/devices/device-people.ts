@@ -33,20 +33,21 @@ const VERSION_SQL = `md5(concat_ws('|', p.ci, p.given_name, p.family_name, coale
  * `desired` for the device named by the CTE `dev(id)`. `extraWhere` narrows it (e.g. to a page of user ids);
  * it may reference `p` (person) and `c` (career).
  */
-export function desiredCte(extraWhere = 'true'): string {
+export function desiredCte(extraWhere = 'true', eachBranch = ''): string {
   // Two joins rather than per-row EXISTS: the career branch walks person by career_id (indexed), so the §2
   // expectation of 10,000 people takes milliseconds. UNION drops a person who is both in a career and assigned.
+  // `eachBranch` (e.g. an order and limit) applies inside each branch, before the union has to see every row.
   const cols = `p.user_id, p.ci, p.given_name, p.family_name, p.second_family_name, c.name as career, ${VERSION_SQL} as version`;
   return `desired as (
-    select ${cols} from device d
+    (select ${cols} from device d
       join career c on d.careers @> jsonb_build_array(c.name)
       join person p on p.career_id = c.id
-    where d.id = (select id from dev) and p.active and (${extraWhere})
+    where d.id = (select id from dev) and p.active and (${extraWhere}) ${eachBranch})
     union
-    select ${cols} from device_assignment a
+    (select ${cols} from device_assignment a
       join person p on p.id = a.person_id
       join career c on c.id = p.career_id
-    where a.device_id = (select id from dev) and p.active and (${extraWhere})
+    where a.device_id = (select id from dev) and p.active and (${extraWhere}) ${eachBranch})
   )`;
 }
 
@@ -100,9 +101,10 @@ export async function countDesired(db: Db, deviceId: string): Promise<number> {
 export async function desiredPage(db: Db, deviceId: string, afterUserId: number, limit: number): Promise<DesiredRow[]> {
   return rows<DesiredRow>(
     db,
-    // extraWhere appears in both branches of the union, so its parameter twice.
-    `with ${devCte}, ${desiredCte('p.user_id > ?')} select * from desired order by user_id limit ?`,
-    [deviceId, afterUserId, afterUserId, limit],
+    // Each branch takes its own first `limit` in user_id order, so a page costs `limit` rows, not every row after the
+    // cursor (a full resync reads its pages one after another). The parameters appear once per branch.
+    `with ${devCte}, ${desiredCte('p.user_id > ?', 'order by p.user_id limit ?')} select * from desired order by user_id limit ?`,
+    [deviceId, afterUserId, limit, afterUserId, limit, limit],
   );
 }
 

@@ -17,10 +17,22 @@ const dataDir = mkdtempSync(join(tmpdir(), 'gatesync-start-'));
 chmodSync(dataDir, 0o755);
 let child: ChildProcess | undefined;
 
-afterAll(() => {
-  if (child?.exitCode === null) child.kill('SIGKILL');
+afterAll(async () => {
+  // A failed test leaves gatesync running: stop it as Ctrl-C would, then kill its whole process group, so no
+  // PostgreSQL or Temporal dev server it started outlives the test run.
+  const p = child;
+  if (p !== undefined && p.exitCode === null && p.pid !== undefined) {
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    try {
+      process.kill(-p.pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+  }
   rmSync(dataDir, { recursive: true, force: true });
-});
+}, 60_000);
 
 async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -62,7 +74,8 @@ interface Started {
 
 async function start(env: NodeJS.ProcessEnv): Promise<Started> {
   let out = '';
-  const p = spawn(process.execPath, ['--import', 'tsx', 'src/dev/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group (detached), so the clean-up can reach the servers it starts.
+  const p = spawn(process.execPath, ['--import', 'tsx', 'src/dev/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   child = p;
   p.stdout.on('data', (c: Buffer) => (out += c.toString()));
   p.stderr.on('data', (c: Buffer) => (out += c.toString()));

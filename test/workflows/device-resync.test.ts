@@ -9,6 +9,7 @@ import {
 import type { SimulatedDevice } from '../../src/targets/cloud/device-simulator';
 import { signalDeviceSync } from '../../src/devices/device-sync-client';
 import { eventually, startDeviceStack, TEST_SYNC_DEFAULTS, type DeviceStack } from '../devices/device-harness';
+import { desiredPage } from '../../src/devices/device-people';
 
 let k: DeviceStack;
 
@@ -77,6 +78,32 @@ describe('deviceFullResync (digest §1/§2)', () => {
     await eventually(async () => (await resyncRow(id))?.state === 'completed', 'the resync to complete');
     expect(d.userSyncLog.at(-1)).toEqual({ reset: true, total_count: 0, users: [] });
     expect(d.users()).toHaveLength(0);
+  });
+});
+
+describe('the full resync stream (desiredPage)', () => {
+  it('pages through career and assigned people in user_id order, each once, whatever the page size', async () => {
+    const [c, other] = [career(), career()];
+    const inCareer = await k.addPeople(c, 5);
+    const outside = await k.addPeople(other, 3);
+    const { id } = await k.addDevice({ careers: [c] });
+    // Two people from outside the career, and one the device holds by career anyway, assigned explicitly.
+    for (const userId of [outside[0], outside[2], inCareer[1]]) {
+      await k.sql('insert into device_assignment (device_id, person_id) select ?, id from person where user_id = ?', [id, userId]);
+    }
+    const expected = [...inCareer, outside[0], outside[2]].sort((a, b) => (a as number) - (b as number));
+    for (const limit of [1, 2, 3, 100]) {
+      const seen: number[] = [];
+      let after = 0;
+      for (;;) {
+        const page = await desiredPage(k.s.orm.em.getKnex(), id, after, limit);
+        if (page.length === 0) break;
+        expect(page.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.map((r) => r.user_id));
+        after = page[page.length - 1]!.user_id;
+      }
+      expect(seen, `page size ${limit}`).toEqual(expected);
+    }
   });
 });
 
