@@ -31,6 +31,12 @@ export class DeviceThread {
       t.next.push(() => resolve());
       worker.once('error', reject);
     });
+    // A thread that dies later fails whatever is waiting on it instead of leaving the benchmark hanging.
+    const fail = (why: unknown) => {
+      for (const waiting of t.next.splice(0)) waiting(Promise.reject(why instanceof Error ? why : new Error(`device thread exited (${String(why)})`)));
+    };
+    worker.on('error', fail);
+    worker.on('exit', fail);
     return t;
   }
 
@@ -60,13 +66,15 @@ if (!isMainThread && parentPort !== null) {
   const d = new SimulatedDevice(workerData as SimulatedDeviceOptions);
   let markedAt = 0;
   let firstAt: number | null = null;
+  // The counter, not the log: the simulator caps its log, not its counters.
+  const received = () => d.counters.received.user_sync ?? 0;
   const watch = setInterval(() => {
-    if (firstAt === null && d.userSyncLog.length > markedAt) firstAt = Date.now();
+    if (firstAt === null && received() > markedAt) firstAt = Date.now();
   }, 1);
   port.on('message', (req: Request) => {
     if (req.op === 'state') port.postMessage({ users: d.users().length, hash: d.hash(), firstSyncAfterMarkAt: firstAt } satisfies DeviceThreadState);
     else if (req.op === 'mark') {
-      markedAt = d.userSyncLog.length;
+      markedAt = received();
       firstAt = null;
       port.postMessage(null);
     } else {

@@ -3,12 +3,12 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres';
 import { startTemporalDevServer } from '../src/dev/temporal-dev-server';
 import { resolveTemporalBinary } from '../src/dev/temporal-binary';
+import { freePort } from '../src/dev/free-ports';
 import { initOrm, migrateUp } from '../src/db/orm';
 import { startHikCentralSimulator, type HikCentralSimulator } from '../src/targets/hikcentral/simulator';
 
@@ -22,17 +22,6 @@ export interface BenchStack {
   temporal: Client;
   simulator: HikCentralSimulator;
   close(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 /** The same real services as `npm start`, on free ports in a throw-away directory. */

@@ -167,7 +167,10 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
       let fetchedUpTo = cursor;
       let exhausted = false;
       const ahead: DesiredRow[] = [];
-      /** The next page, read while the device works on the current batch. */
+      /**
+       * The next page, read while the device works on the current batch. A read still in flight when the activity
+       * returns is dropped: the next attempt reads from its own cursor.
+       */
       let nextPage: Promise<DesiredRow[]> | null = null;
       const PAGE = Math.max(d.user_sync_size, 1000);
       const readAhead = (): void => {
@@ -191,7 +194,8 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
       let flushedAt = Date.now();
       /**
        * Writes of what the device confirmed run behind the device's round trips, one at a time and in order (the
-       * first carries the reset). A crash before one lands only means those entries are sent again on the retry.
+       * first carries the reset). A crash before one lands only means those entries are sent again on the retry;
+       * after a failed write the later ones are skipped, so the cursor never passes entries it did not record.
        */
       let writing: Promise<void> = Promise.resolve();
       let writeError: unknown;
@@ -201,9 +205,11 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         unflushed = [];
         resetUnflushed = false;
         flushedAt = Date.now();
-        writing = writing.then(() => flushResync(db(), snapshot)).catch((e: unknown) => {
-          writeError ??= e;
-        });
+        writing = writing
+          .then(() => (writeError === undefined ? flushResync(db(), snapshot) : undefined))
+          .catch((e: unknown) => {
+            writeError ??= e;
+          });
       };
       const flush = async (): Promise<void> => {
         startFlush();
@@ -216,7 +222,11 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           if (Date.now() - presenceReadAt >= PRESENCE_RECHECK_MS) {
             d = await loadDevice(input.deviceId);
             presenceReadAt = Date.now();
-            if (d === undefined) return result('deviceGone');
+            if (d === undefined) {
+              // Nothing to record for a deleted device; only let the writes under way finish.
+              await writing;
+              return result('deviceGone');
+            }
           }
           if (!d.online) {
             await flush();

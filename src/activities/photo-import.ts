@@ -1,10 +1,10 @@
-import { Context } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Person, PhotoImport, type PhotoImportOutcome } from '../db/entities';
 import { PhotoInputError } from '../photos/photo-intake';
 import { storePersonPhoto, type PhotoPipeline } from '../photos/person-photo-store';
 import { failedRulesMessage } from '../photos/photo-rules';
-import { ciFromFileName, listImportEntries, openImportSource, type ImportSource, type OpenImportSource } from '../photos/import-source';
+import { ciFromFileName, openImportSource, type ImportSource, type OpenImportSource } from '../photos/import-source';
+import { heartbeat } from './heartbeat';
 
 export interface PhotoImportBatchResult {
   /** The last file name handled: the workflow's cursor. */
@@ -26,10 +26,9 @@ export async function importPhotoBatch(
   photos: PhotoPipeline,
   input: { importId: string; source: ImportSource; afterName: string | null; limit: number },
 ): Promise<PhotoImportBatchResult> {
-  const ctx = activityContext();
   const source = await openImportSource(input.source);
   try {
-    return await importFrom(em, photos, input, source, ctx);
+    return await importFrom(em, photos, input, source);
   } finally {
     source.close();
   }
@@ -40,7 +39,6 @@ async function importFrom(
   photos: PhotoPipeline,
   input: { importId: string; afterName: string | null; limit: number },
   source: OpenImportSource,
-  ctx: Context | undefined,
 ): Promise<PhotoImportBatchResult> {
   const all = source.names;
   const start = upperIndex(all, input.afterName);
@@ -78,7 +76,7 @@ async function importFrom(
       });
       lastName = name;
     }
-    ctx?.heartbeat({ lastName });
+    heartbeat({ lastName });
   }
   // Counts are read back from the rows of this batch's range, so a resumed batch does not count twice.
   const rows = await em.getConnection().execute<{ outcome: PhotoImportOutcome; n: string }[]>(
@@ -105,14 +103,6 @@ function upperIndex(sorted: string[], after: string | null): number {
     else hi = mid;
   }
   return lo;
-}
-
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
 }
 
 async function importOne(
@@ -142,7 +132,9 @@ async function importOne(
 }
 
 export async function countImportEntries(source: ImportSource): Promise<number> {
-  return (await listImportEntries(source)).length;
+  const open = await openImportSource(source);
+  open.close();
+  return open.names.length;
 }
 
 export async function updatePhotoImport(

@@ -5,9 +5,9 @@ import { createPerson } from '../db/repositories/person-repository';
 import { storePersonPhoto, type PhotoPipeline } from '../photos/person-photo-store';
 import { SAMPLE_PHOTO_COUNT, samplePortraits } from './sample-faces';
 
-/** The first career gets the sample faces (below); the others wait for their photos. */
+/** The career whose people get the sample faces (below); the `AWAITING_PHOTOS` careers wait for theirs. */
 export const DEMO_FACES_CAREER = 'Ingeniería de Software';
-const CAREERS = [DEMO_FACES_CAREER, 'Medicina', 'Derecho'];
+const AWAITING_PHOTOS = ['Medicina', 'Derecho'];
 const GIVEN = ['María', 'José', 'Lucía', 'Carlos', 'Ana', 'Luis', 'Sofía', 'Diego', 'Valeria', 'Andrés', 'Camila', 'Jorge'];
 const FAMILY = ['Pérez', 'García', 'Loor', 'Zambrano', 'Mendoza', 'Vera', 'Cedeño', 'Macías', 'Intriago', 'Moreira'];
 
@@ -15,7 +15,7 @@ const ciOf = (n: number): string => `13${String(10000000 + n * 7919).slice(-8)}`
 
 /**
  * Demo careers, people and photos for `npm start`; idempotent (people already present are left as
- * they are). The first career's people get real faces — cut from the group photos that ship in the
+ * they are). `DEMO_FACES_CAREER`'s people get real faces — cut from the group photos that ship in the
  * face-api package — through the same intake as the API, so the demo shows every outcome: faces that
  * pass, heads turned too far, a crop with two faces, a 300×300 photo (seed 000's 400×400 rule) and
  * one face given to two people (flagged as a duplicate). The other careers await their photos
@@ -38,8 +38,8 @@ export async function seedDemoData(orm: MikroORM, photos: PhotoPipeline, perCare
     if (photo !== undefined) await storePersonPhoto(em, photos, person, photo);
     created++;
   };
-  const [first, ...others] = CAREERS as [string, ...string[]];
-  // Cutting the faces runs the face model over six photos: only when the first career is still empty.
+  // Cutting the faces runs the face model over six photos: only when the faces career is still empty.
+  const first = DEMO_FACES_CAREER;
   if ((await orm.em.fork().count(Person, { career: { name: first } })) === 0) {
     const faces: Buffer[] = [];
     for (let s = 1; s <= SAMPLE_PHOTO_COUNT; s++) faces.push(...(await samplePortraits(s)));
@@ -48,7 +48,7 @@ export async function seedDemoData(orm: MikroORM, photos: PhotoPipeline, perCare
     await add(faces.length, first, await sharp(faces[13]).resize(300, 300).jpeg({ quality: 90 }).toBuffer());
     await add(faces.length + 1, first, await sharp(faces[10]).jpeg({ quality: 80 }).toBuffer());
   }
-  for (const [c, career] of others.entries()) {
+  for (const [c, career] of AWAITING_PHOTOS.entries()) {
     for (let i = 0; i < perCareer; i++) await add((c + 1) * 100 + i, career);
   }
   return { created };

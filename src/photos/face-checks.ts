@@ -14,7 +14,7 @@ export interface FaceCheckResult {
 }
 
 /** Sharpness and brightness of the face region, measured on the pixels the detector saw (no second decode). */
-export async function faceRegionStats(analysis: FaceAnalysis, face: DetectedFace): Promise<{ sharpness: number; brightness: number }> {
+async function faceRegionStats(analysis: FaceAnalysis, face: DetectedFace): Promise<{ sharpness: number; brightness: number }> {
   const left = Math.max(0, Math.floor(face.box.x));
   const top = Math.max(0, Math.floor(face.box.y));
   const width = Math.max(1, Math.min(analysis.width - left, Math.floor(face.box.width)));

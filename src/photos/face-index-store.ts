@@ -52,19 +52,12 @@ export class FaceIndexStore {
     const [{ now }] = (await conn.execute<{ now: string | Date }[]>('select now() as now')) as [{ now: string | Date }];
     const since =
       this.watermark === null || Date.now() - this.loadedAt > FULL_RELOAD_MS ? null : new Date(this.watermark.getTime() - OVERLAP_MS);
-    // Two indexed reads (person.updated_at, photo.updated_at) rather than one OR that scans both tables.
+    // person.updated_at moves whenever the current photo (and so its descriptor) changes: one indexed read.
     const rows = await conn.execute<{ id: string; ci: string; face_descriptor: Buffer | null }[]>(
-      since === null
-        ? `select p.id, p.ci, ph.face_descriptor
-             from person p left join photo ph on ph.person_id = p.id and ph.version = p.photo_version`
-        : `select p.id, p.ci, ph.face_descriptor
-             from person p left join photo ph on ph.person_id = p.id and ph.version = p.photo_version
-            where p.updated_at > ?
-           union all
-           select p.id, p.ci, ph.face_descriptor
-             from photo ph join person p on p.id = ph.person_id and p.photo_version = ph.version
-            where ph.updated_at > ?`,
-      since === null ? [] : [since, since],
+      `select p.id, p.ci, ph.face_descriptor
+         from person p left join photo ph on ph.person_id = p.id and ph.version = p.photo_version
+        ${since === null ? '' : 'where p.updated_at > ?'}`,
+      since === null ? [] : [since],
     );
     if (since === null) this.index.clear();
     for (const r of rows) {

@@ -5,7 +5,7 @@ import yauzl from 'yauzl';
 import type { ImportSource } from '../workflows/contracts';
 export type { ImportSource };
 
-/** A photo file the import will look at: `<ci>.<ext>`, anywhere in the folder or zip. */
+/** A file over this size is reported as unreadable, not read. */
 const MAX_FILE_BYTES = 25 * 1024 * 1024;
 
 async function walk(dir: string, prefix = ''): Promise<string[]> {
@@ -92,13 +92,6 @@ export async function openImportSource(source: ImportSource): Promise<OpenImport
     zip.close();
     throw e;
   }
-}
-
-/** Every file of the source, sorted by name. */
-export async function listImportEntries(source: ImportSource): Promise<string[]> {
-  const open = await openImportSource(source);
-  open.close();
-  return open.names;
 }
 
 function readZipEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer | Error> {

@@ -139,7 +139,7 @@ describe('terminal registry and seed 002 routes (real services, terminal simulat
     const view = await waitFor(async () => {
       const v = (await api.request('GET', `/api/terminals/${terminal.id}/enrollments/55500011`)).json;
       return v.stage === 'finished' ? v : undefined;
-    }, 'the enrolment to finish', 30_000);
+    }, 'the enrolment to finish');
     expect(view.result).toMatchObject({ outcome: 'enrolled', method: 'upload', faceBound: true });
 
     const sync = await api.request('POST', `/api/terminals/${terminal.id}/sync`, { body: { mode: 'full' } });
@@ -147,7 +147,7 @@ describe('terminal registry and seed 002 routes (real services, terminal simulat
     const progress = await waitFor(async () => {
       const p = (await api.request('GET', `/api/terminals/${terminal.id}/sync`)).json;
       return p.state === 'completed' ? p : undefined;
-    }, 'the terminal sync to complete', 30_000);
+    }, 'the terminal sync to complete');
     // Enrolled already: the full sync finds the user as wanted.
     expect(progress).toMatchObject({ state: 'completed', total: 0 });
     expect((await api.request('POST', `/api/terminals/${terminal.id}/sync`, { body: { mode: 'sometimes' } })).status).toBe(400);

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, freePortPair } from '../../src/dev/free-ports';
+import { DEMO_FACES_CAREER } from '../../src/dev/demo-data';
 
 /**
  * `npm start` as a user runs it (src/dev/start.ts, the script's second half; the first half is the set-up
@@ -34,25 +36,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-/** Two consecutive free ports (the two demo terminals take ISAPI_SIM_PORT and the next one). */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const p = await freePort();
-    if (p < 65535 && !(await listening(p + 1))) return p;
-  }
-}
-
 function listening(port: number): Promise<boolean> {
   return new Promise((ok) => {
     const c = connect(port, '127.0.0.1');
@@ -65,6 +48,7 @@ function listening(port: number): Promise<boolean> {
 }
 
 interface Started {
+  proc: ChildProcess;
   output: () => string;
   api: string;
   token: string;
@@ -87,7 +71,7 @@ async function start(env: NodeJS.ProcessEnv): Promise<Started> {
     await new Promise((r) => setTimeout(r, 250));
   }
   const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(out)?.[1] ?? '';
-  return { output: () => out, api: field('API'), token: field('Admin token'), temporalUi: field('Temporal UI'), exited };
+  return { proc: p, output: () => out, api: field('API'), token: field('Admin token'), temporalUi: field('Temporal UI'), exited };
 }
 
 async function get(s: Started, path: string, init: RequestInit = {}): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- asserted field by field
@@ -96,7 +80,8 @@ async function get(s: Started, path: string, init: RequestInit = {}): Promise<{ 
   return { status: res.status, json: text === '' ? null : JSON.parse(text) };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, seen?: () => unknown): Promise<T> {
+/** Like the shared `waitFor` (same argument order), but tolerant of a failing probe and saying what it last saw. */
+async function waitFor<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000, seen?: () => unknown): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn().catch(() => undefined);
@@ -107,7 +92,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
 }
 
 async function stop(s: Started): Promise<number | null> {
-  child?.kill('SIGINT');
+  s.proc.kill('SIGINT');
   const code = await Promise.race([s.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000))]);
   if (code === 'hung') throw new Error(`npm start did not stop within 60 s of Ctrl-C:\n${s.output().slice(-3000)}`);
   return code;
@@ -126,7 +111,7 @@ describe('npm start on embedded defaults (a fresh data dir, then a restart on it
     };
     const env: NodeJS.ProcessEnv = { ...process.env, GATESYNC_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DEVICE_SIM_COUNT: '2', NODE_ENV: 'development' };
     // The embedded defaults, whatever the caller's shell says: no external database, Temporal, HikCentral or broker.
-    for (const k of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'HIKCENTRAL_URL', 'MQTT_URL', 'GATESYNC_API_TOKEN', 'GATESYNC_SECRET_KEY']) delete env[k];
+    for (const k of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'HIKCENTRAL_URL', 'MQTT_URL', 'GATESYNC_API_TOKEN', 'GATESYNC_SECRET_KEY', 'SYNC_PACING_MS']) delete env[k];
     for (const [k, v] of Object.entries(ports)) env[k] = String(v);
 
     // First start: an empty data dir.
@@ -136,17 +121,17 @@ describe('npm start on embedded defaults (a fresh data dir, then a restart on it
     expect((await fetch(first.temporalUi)).status).toBe(200);
 
     // The demo: real faces in the first career, with the checks' verdicts; two terminals; devices that come online.
-    const people = await get(first, `/api/persons?career=${encodeURIComponent('Ingeniería de Software')}&limit=100`);
+    const people = await get(first, `/api/persons?career=${encodeURIComponent(DEMO_FACES_CAREER)}&limit=100`);
     expect(people.status).toBe(200);
     const demo = people.json.items as Array<{ ci: string; photo?: { checksPassed?: boolean } | null }>;
     expect(demo.length).toBeGreaterThanOrEqual(20);
     expect((await get(first, '/api/persons?failing=frontal&limit=100')).json.items.length).toBeGreaterThan(0);
     expect((await get(first, '/api/persons?failing=duplicateFace&limit=100')).json.items.length).toBeGreaterThan(0);
     expect((await get(first, '/api/terminals')).json.items).toHaveLength(2);
-    await waitFor('both simulated devices online', async () => {
+    await waitFor(async () => {
       const items = (await get(first, '/api/devices')).json.items as Array<{ online: boolean }>;
       return items.length === 2 && items.every((d) => d.online);
-    });
+    }, 'both simulated devices online');
 
     // The bulk sync the banner suggests (the career with faces), paced at 300 ms a person, then Ctrl-C in the middle.
     const tryUrl = /try: curl .* -X POST "(\S+)"/.exec(first.output())?.[1];
@@ -155,7 +140,7 @@ describe('npm start on embedded defaults (a fresh data dir, then a restart on it
     expect(started.status).toBe(202);
     const id = encodeURIComponent(started.json.workflowId as string);
     const sync = async (s: Started) => (await get(s, `/api/syncs/${id}`)).json;
-    await waitFor('the sync under way', async () => (await sync(first)).progress?.processed >= 2, 60_000, () => sync(first));
+    await waitFor(async () => (await sync(first)).progress?.processed >= 2, 'the sync under way', 60_000, () => sync(first));
     expect(await stop(first)).toBe(0);
     const stoppedAt = Date.now();
     for (const [name, port] of Object.entries(ports)) expect(await listening(port), `${name} ${port} still open after Ctrl-C`).toBe(false);
@@ -163,13 +148,13 @@ describe('npm start on embedded defaults (a fresh data dir, then a restart on it
     // Second start on the same data dir: nothing seeded again, and the sync finishes where it left off.
     const second = await start(env);
     expect(second.token).toBe(first.token);
-    expect((await get(second, `/api/persons?career=${encodeURIComponent('Ingeniería de Software')}&limit=100`)).json.items).toHaveLength(demo.length);
+    expect((await get(second, `/api/persons?career=${encodeURIComponent(DEMO_FACES_CAREER)}&limit=100`)).json.items).toHaveLength(demo.length);
     const done = await waitFor(
-      'the sync to finish after the restart',
       async () => {
         const r = await sync(second);
         return r.run?.state === 'completed' ? r : undefined;
       },
+      'the sync to finish after the restart',
       120_000,
       () => sync(second),
     );

@@ -7,6 +7,7 @@ import { expectedHash, rows } from '../../src/devices/device-people';
 import { SimulatedDevice, type SimulatedDeviceOptions } from '../../src/targets/cloud/device-simulator';
 import type { DeviceSyncDefaults } from '../../src/devices/device-sync-client';
 import { startServices, type RunningWorker, type Services } from '../helpers/services';
+import { deviceSyncProgressQuery, deviceSyncWorkflowId, type DeviceSyncProgress } from '../../src/workflows/contracts';
 
 export const APP_ID = 'gatesync';
 export const GATEWAY = { username: 'gatesync-gw', password: 'gw-secret-for-tests-0123456789' };
@@ -26,6 +27,13 @@ export interface DeviceStack {
   startDevice(id: string, secret: string, opts?: Partial<SimulatedDeviceOptions>): Promise<SimulatedDevice>;
   addPeople(career: string, n: number): Promise<number[]>;
   expected(deviceId: string): Promise<{ size: number; hash: string }>;
+  /**
+   * Waits until the device holds exactly what the database says it should (size and XOR hash) and gatesync has
+   * taken in the answers: the device applies a batch before it answers, so its state alone runs ahead of the queue.
+   */
+  inSync(deviceId: string, d: SimulatedDevice, timeoutMs?: number): Promise<void>;
+  /** The device's `deviceSync` workflow progress query. */
+  progress(deviceId: string): Promise<DeviceSyncProgress>;
   sql<T>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -76,6 +84,18 @@ export async function startDeviceStack(
       return addPeople(s.orm, career, n);
     },
     expected: (deviceId) => expectedHash(s.orm.em.getKnex(), deviceId),
+    async inSync(deviceId, d, timeoutMs = 20_000) {
+      await eventually(
+        async () => {
+          const e = await stack.expected(deviceId);
+          const [q] = await stack.sql<{ n: number }>('select count(*)::int as n from device_sync_op where device_id = ?', [deviceId]);
+          return e.size === d.users().length && e.hash === d.hash() && q?.n === 0;
+        },
+        `${deviceId} to equal the database`,
+        timeoutMs,
+      );
+    },
+    progress: (deviceId) => s.temporal.workflow.getHandle(deviceSyncWorkflowId(deviceId)).query(deviceSyncProgressQuery),
     sql: <T>(q: string, params: unknown[] = []) => rows<T>(s.orm.em.getKnex(), q, params),
     async close() {
       await Promise.allSettled(devices.map((d) => d.stop()));

@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  deviceResyncSignal,
-  deviceSyncProgressQuery,
-  deviceSyncWorkflowId,
-  type DeviceSyncProgress,
-} from '../../src/workflows/contracts';
+import { deviceResyncSignal } from '../../src/workflows/contracts';
 import type { SimulatedDevice } from '../../src/targets/cloud/device-simulator';
 import { signalDeviceSync } from '../../src/devices/device-sync-client';
 import { eventually, startDeviceStack, TEST_SYNC_DEFAULTS, type DeviceStack } from '../devices/device-harness';
@@ -21,21 +16,11 @@ afterAll(async () => {
 });
 
 const career = () => `Career-${randomUUID().slice(0, 8)}`;
-const progress = (id: string): Promise<DeviceSyncProgress> =>
-  k.s.temporal.workflow.getHandle(deviceSyncWorkflowId(id)).query(deviceSyncProgressQuery);
+const progress = (id: string) => k.progress(id);
 const requestResync = (id: string) =>
   signalDeviceSync({ temporal: k.s.temporal, taskQueue: k.taskQueue, defaults: TEST_SYNC_DEFAULTS }, id, deviceResyncSignal, { reason: 'manual' });
 
-async function inSync(deviceId: string, d: SimulatedDevice, timeoutMs = 30_000): Promise<void> {
-  await eventually(
-    async () => {
-      const e = await k.expected(deviceId);
-      return e.size === d.users().length && e.hash === d.hash();
-    },
-    `${deviceId} to equal the database`,
-    timeoutMs,
-  );
-}
+const inSync = (deviceId: string, d: SimulatedDevice) => k.inSync(deviceId, d, 30_000);
 
 async function checks(id: string) {
   return k.sql<{ outcome: string; reason: number; detail: string | null }>('select outcome, reason, detail from device_check where device_id = ? order by id', [id]);
@@ -91,7 +76,7 @@ describe('the full resync stream (desiredPage)', () => {
     for (const userId of [outside[0], outside[2], inCareer[1]]) {
       await k.sql('insert into device_assignment (device_id, person_id) select ?, id from person where user_id = ?', [id, userId]);
     }
-    const expected = [...inCareer, outside[0], outside[2]].sort((a, b) => (a as number) - (b as number));
+    const expected = [...inCareer, outside[0]!, outside[2]!].sort((a, b) => a - b);
     for (const limit of [1, 2, 3, 100]) {
       const seen: number[] = [];
       let after = 0;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deviceSyncProgressQuery, deviceSyncWorkflowId, type DeviceSyncProgress } from '../../src/workflows/contracts';
 import { isDeleteEntry, type UserSyncPayload } from '../../src/targets/cloud/messages';
 import type { SimulatedDevice } from '../../src/targets/cloud/device-simulator';
 import { eventually, startDeviceStack, type DeviceStack } from '../devices/device-harness';
@@ -18,25 +17,8 @@ const career = () => `Career-${randomUUID().slice(0, 8)}`;
 const ids = (d: SimulatedDevice) => d.users().map((u) => u.userId).sort((a, b) => a - b);
 const entriesOf = (log: UserSyncPayload[]) => log.flatMap((p) => p.users);
 
-async function progress(deviceId: string): Promise<DeviceSyncProgress> {
-  return k.s.temporal.workflow.getHandle(deviceSyncWorkflowId(deviceId)).query(deviceSyncProgressQuery);
-}
-
-/**
- * Waits until the device holds exactly what the database says it should (size and XOR hash) and gatesync has
- * taken in the answers: the device applies a batch before it answers, so its state alone runs ahead of the queue.
- */
-async function inSync(deviceId: string, d: SimulatedDevice, timeoutMs = 20_000): Promise<void> {
-  await eventually(
-    async () => {
-      const e = await k.expected(deviceId);
-      const [q] = await k.sql<{ n: number }>('select count(*)::int as n from device_sync_op where device_id = ?', [deviceId]);
-      return e.size === d.users().length && e.hash === d.hash() && q?.n === 0;
-    },
-    `${deviceId} to equal the database`,
-    timeoutMs,
-  );
-}
+const progress = (deviceId: string) => k.progress(deviceId);
+const inSync = (deviceId: string, d: SimulatedDevice, timeoutMs?: number) => k.inSync(deviceId, d, timeoutMs);
 
 describe('deviceSync: incremental push (issue 5 §3, digest §1)', () => {
   it('given people of its career, when the device connects, then it receives them in batches of user_sync_size with reset: false', async () => {

@@ -9,6 +9,7 @@ import { addPeople, waitFor } from '../helpers/people';
 import { frontalPortrait } from '../helpers/faces';
 import { terminalWithSimulator } from '../helpers/terminals';
 import { storePersonPhoto } from '../../src/photos/person-photo-store';
+import { settled } from '../helpers/wait';
 
 describe('enrollOnTerminal (real Temporal and PostgreSQL, terminal simulators over HTTP with Digest auth)', () => {
   let s: Services;
@@ -84,17 +85,7 @@ describe('enrollOnTerminal (real Temporal and PostgreSQL, terminal simulators ov
     // Cancellation reaches the activity only through a heartbeat response (heartbeats are throttled, ~4 s), so
     // wait until the 1 s polling has gone quiet for > 1.5 s (2.5 s: a slow poll under load is not a stop),
     // failing if it never does within 15 s; then it must stay quiet.
-    const deadline = Date.now() + 15_000;
-    let before = polls();
-    let since = Date.now();
-    while (Date.now() - since <= 2_500) {
-      if (Date.now() > deadline) throw new Error('capture polling still running 15 s after the cancellation');
-      await new Promise((r) => setTimeout(r, 100));
-      if (polls() !== before) {
-        before = polls();
-        since = Date.now();
-      }
-    }
+    const before = await settled(polls, 2_500, 15_000, 100);
     await new Promise((r) => setTimeout(r, 3_000));
     expect(polls()).toBe(before);
   });

@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Entity, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { BaseEntity } from './base.entity';
 import type { PhotoChecks } from '../../photos/photo-rules';
 import { Person } from './person.entity';
@@ -9,7 +9,6 @@ import { Person } from './person.entity';
  */
 @Entity({ tableName: 'photo' })
 @Unique({ properties: ['person', 'version'] })
-@Index({ properties: ['updatedAt'] })
 export class Photo extends BaseEntity {
   @ManyToOne(() => Person, { ref: true, deleteRule: 'cascade' })
   person: Ref<Person>;

@@ -1,16 +1,14 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** The face index reads people and photos changed since its last refresh (issue 3 §2): index `updated_at`. */
+/** The face index reads the people changed since its last refresh (issue 3 §2): index `person.updated_at`. */
 export class Migration20261127100000 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create index "person_updated_at_index" on "person" ("updated_at");`);
-    this.addSql(`create index "photo_updated_at_index" on "photo" ("updated_at");`);
   }
 
   override async down(): Promise<void> {
     this.addSql(`drop index "person_updated_at_index";`);
-    this.addSql(`drop index "photo_updated_at_index";`);
   }
 
 }

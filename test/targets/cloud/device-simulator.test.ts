@@ -15,6 +15,7 @@ import {
   uniqueDeviceId,
   type Harness,
 } from './cloud-harness';
+import { settled } from '../../helpers/wait';
 
 let h: Harness;
 let gw: CloudGatewayClient;
@@ -44,25 +45,6 @@ const ids = (d: SimulatedDevice) =>
     .users()
     .map((u) => u.userId)
     .sort((a, b) => a - b);
-/**
- * Waits until `count()` has not changed for longer than `quietMs` (pass more than the resend period), so a
- * resend published just before the ack was handled, still in transit through the broker, has landed.
- * Fails if it keeps changing (resends that never stop) for `timeoutMs`.
- */
-async function settled(count: () => number, quietMs: number, timeoutMs = 5000): Promise<number> {
-  const until = Date.now() + timeoutMs;
-  let last = count();
-  let since = Date.now();
-  while (Date.now() - since <= quietMs) {
-    if (Date.now() > until) throw new Error(`count still changing after ${timeoutMs} ms`);
-    await sleep(10);
-    if (count() !== last) {
-      last = count();
-      since = Date.now();
-    }
-  }
-  return last;
-}
 
 async function push(d: SimulatedDevice, users: UserEntry[], reset = false, timeoutMs = 2000) {
   const payload = reset ? { reset, total_count: users.length, users } : { reset, users };

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IsapiClient } from '../../../src/targets/isapi/client';
 import { DigestSession, parseDigestChallenge } from '../../../src/targets/isapi/digest-auth';
 import { startIsapiSimulator, type IsapiSimulator } from '../../../src/targets/isapi/simulator';
+import { freePortPair } from '../../../src/dev/free-ports';
 
 const USER = 'admin';
 const PASSWORD = 'sim-pass-1';
@@ -30,29 +30,6 @@ async function rawAttempt(password: string): Promise<{ status: number; body: str
   const authorization = new DigestSession(challenge).authorize(USER, password, 'GET', path);
   const res = await request(`${sim.url}${path}`, { headers: { authorization } });
   return { status: res.statusCode, body: await res.body.text() };
-}
-
-/** A port p with p+1 also free (simulator-main uses consecutive ports). */
-async function freePortPair(): Promise<number> {
-  const listen = (port: number) =>
-    new Promise<net.Server | undefined>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(undefined));
-      server.listen(port, '127.0.0.1', () => resolve(server));
-    });
-  const close = (server: net.Server) => new Promise((resolve) => server.close(resolve));
-  for (let tries = 0; tries < 20; tries += 1) {
-    const first = await listen(0);
-    if (first === undefined) continue;
-    const port = (first.address() as net.AddressInfo).port;
-    const second = port < 65535 ? await listen(port + 1) : undefined;
-    await close(first);
-    if (second !== undefined) {
-      await close(second);
-      return port;
-    }
-  }
-  throw new Error('no free consecutive ports');
 }
 
 beforeAll(async () => {
@@ -134,7 +111,7 @@ describe('simulated terminal', () => {
       .sort((a, b) => a - b);
     expect(durations).toHaveLength(calls);
     expect(durations[0]).toBeGreaterThanOrEqual(latency);
-    // Median, and loose bounds: under full-suite CPU load (41 files on two cores) the OS scheduler adds
+    // Median, and loose bounds: under full-suite CPU load (every test file on two cores) the OS scheduler adds
     // unpredictable delay (alone, the excess is well under 1 ms). Latency not applied fails the minimum above;
     // latency applied twice fails both bounds below (excess ≈ 100 ms, ratio ≈ 2).
     expect((durations[Math.floor(calls / 2)] ?? Infinity) - latency).toBeLessThan(latency / 4);

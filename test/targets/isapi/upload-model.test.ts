@@ -19,7 +19,7 @@ async function rejection(call: Promise<unknown>): Promise<IsapiError> {
   throw new Error('expected an IsapiError');
 }
 
-/** A JPEG of at least `minBytes`: random noise does not compress. */
+/** A large JPEG of the given size: random noise does not compress. */
 async function noisyJpeg(width: number, height: number): Promise<Buffer> {
   const raw = Buffer.alloc(width * height * 3);
   for (let i = 0; i < raw.length; i += 1) raw[i] = (i * 2654435761) >>> 24;
