@@ -12,6 +12,8 @@ import { expectedHash, rows, upsertEntry, type DesiredRow } from '../src/devices
 import { signalDeviceSync } from '../src/devices/device-sync-client';
 import { SimulatedDevice } from '../src/targets/cloud/device-simulator';
 import { deviceResyncSignal } from '../src/workflows/contracts';
+import { deviceFullResyncWorkflowId, deviceSyncWorkflowId } from '../src/workflows/device-contracts';
+import type { Client } from '@temporalio/client';
 import { FaceIndexStore } from '../src/photos/face-index-store';
 import { DEFAULT_PHOTO_SETTINGS, TARGET_PROFILES } from '../src/photos/photo-settings';
 import { TerminalClients } from '../src/activities/terminal-clients';
@@ -26,6 +28,30 @@ export interface DevicesBenchFigures {
   resync: { size: number; users: number; batches: number; rttMs: number; wallMs: number; streamMs: number; ratio: number }[];
   ingestion: { events: number; devices: number; wallMs: number; perSec: number };
   hash: { devices: number; users: number; wallMs: number };
+}
+
+/** BENCH_DEVICE_TRACE=1: where the start of a resync goes, from both workflows' histories (ms after the signal). */
+async function traceResync(temporal: Client, deviceId: string, startedAt: number, log: (m: string) => void): Promise<void> {
+  for (const wid of [deviceSyncWorkflowId(deviceId), deviceFullResyncWorkflowId(deviceId)]) {
+    const history = await temporal.workflow.getHandle(wid).fetchHistory();
+    const line = (history.events ?? [])
+      .map((e) => {
+        const at = e.eventTime ? Number(e.eventTime.seconds ?? 0) * 1000 + Math.round((e.eventTime.nanos ?? 0) / 1e6) : 0;
+        const type = String(e.eventType ?? '').replace('EVENT_TYPE_', '').toLowerCase();
+        return { at: at - startedAt, type };
+      })
+      .filter((e) => e.at >= -5 && e.at < 2000)
+      .slice(0, 16)
+      .map((e) => `${e.at}:${e.type}`)
+      .join(' ');
+    log(`  ${wid}: ${line}`);
+  }
+}
+
+/** Cores this process (gateway, broker, worker, device thread) kept busy since `since`, over `wallMs`. */
+function cpuCores(since: NodeJS.CpuUsage, wallMs: number): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000 / wallMs;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -98,16 +124,20 @@ export async function benchDevices(o: { users: number; latencyMs: number; hashDe
           [size],
         )
       ).map(upsertEntry);
-      const probes = size === 1 ? 500 : size === 10 ? 200 : 50;
-      // Warmed up first (JIT, socket buffers), so the round trip is not overstated and the ratio not flattered.
-      for (let i = 0; i < 20; i++) await gateway.client.request(id, 'user_sync', { payload: { reset: false, users: sample } });
+      // As many round trips as the resync will make (a short probe ran colder than the resync and overstated the
+      // round trip: at size 1, 500 probes gave a ratio of 0.74), after a warm-up (JIT, socket buffers).
+      const probes = Math.ceil(o.users / size);
+      for (let i = 0; i < 50; i++) await gateway.client.request(id, 'user_sync', { payload: { reset: false, users: sample } });
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       for (let i = 0; i < probes; i++) await gateway.client.request(id, 'user_sync', { payload: { reset: false, users: sample } });
       const rttMs = (performance.now() - t0) / probes;
+      const probeCores = cpuCores(cpu0, performance.now() - t0);
       await db.raw(`update device set careers = '["Bench"]'::jsonb where id = ?`, [id]);
       await d.mark();
       const started = performance.now();
       const startedAt = Date.now();
+      const cpu1 = process.cpuUsage();
       await signalDeviceSync({ temporal: stack.temporal, taskQueue, defaults: { pushBudgetMs: 10_000 } }, id, deviceResyncSignal, { reason: 'manual' });
       for (;;) {
         const [r] = await rows<{ state: string }>(db, 'select state from device_resync where device_id = ?', [id]);
@@ -115,6 +145,7 @@ export async function benchDevices(o: { users: number; latencyMs: number; hashDe
         await sleep(5);
       }
       const wallMs = performance.now() - started;
+      const resyncCores = cpuCores(cpu1, wallMs);
       const batches = Math.ceil(o.users / size);
       const held = await d.state();
       if (held.users !== o.users) throw new Error(`device ${id} holds ${held.users}, expected ${o.users}`);
@@ -125,8 +156,9 @@ export async function benchDevices(o: { users: number; latencyMs: number; hashDe
       resync.push({ size, users: o.users, batches, rttMs, wallMs, streamMs: wallMs - (firstAt - startedAt), ratio });
       o.log(
         `resync size ${size}: ${batches} batches, rtt ${rttMs.toFixed(2)} ms, wall ${(wallMs / 1000).toFixed(2)} s ` +
-          `(first batch after ${firstAt - startedAt} ms), ratio ${ratio.toFixed(3)}`,
+          `(first batch after ${firstAt - startedAt} ms), ratio ${ratio.toFixed(3)}; cores busy in this process: probe ${probeCores.toFixed(2)}, resync ${resyncCores.toFixed(2)}`,
       );
+      if (process.env.BENCH_DEVICE_TRACE === '1') await traceResync(stack.temporal, id, startedAt, o.log);
       await d.stop();
       threads.splice(threads.indexOf(d), 1);
     }

@@ -136,6 +136,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
       }
     },
 
+    /** Begins a resync run; kept for histories recorded before the first push began the run (RESYNC_BEGINS_IN_PUSH). */
     async beginFullResync(input: { deviceId: string; runKey: string; reason: ResyncReason; clearQueue: boolean }): Promise<{ total: number; sent: number }> {
       if ((await loadDevice(input.deviceId)) === undefined) {
         throw ApplicationFailure.nonRetryable(`device ${input.deviceId} is not registered`, DeviceFailureType.DeviceGone);
@@ -148,47 +149,76 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
      * Full resync (digest §1/§2): every person the device should hold, in user_id order, `reset: true` and
      * `total_count` on the first message only (until it is acknowledged), then `reset: false` without a count.
      */
-    async pushFullResync(input: { deviceId: string; runKey: string; budgetMs: number }): Promise<ResyncPushResult> {
+    async pushFullResync(input: {
+      deviceId: string;
+      runKey: string;
+      budgetMs: number;
+      /**
+       * The first push of a run begins it (what `beginFullResync` does), saving an activity and a workflow task at
+       * the start of every resync. Idempotent: a retry finds its own run key and resumes.
+       */
+      begin?: { reason: ResyncReason; clearQueue: boolean };
+    }): Promise<ResyncPushResult> {
       const started = Date.now();
       const counts = noCounts();
-      const row = await loadResync(db(), input.deviceId);
+      let [row, d] = await Promise.all([loadResync(db(), input.deviceId), loadDevice(input.deviceId)]);
+      if (d === undefined) {
+        if (input.begin !== undefined) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} is not registered`, DeviceFailureType.DeviceGone);
+        return { outcome: 'deviceGone', counts, total: row?.total ?? 0, sent: row?.sent ?? 0 };
+      }
+      if (input.begin !== undefined && row?.run_key !== input.runKey) {
+        row = await beginResync(db(), { deviceId: input.deviceId, runKey: input.runKey, ...input.begin });
+        // Beginning clears the capacity alert.
+        d = { ...d, capacity_full: false };
+      }
       if (row === undefined || row.run_key !== input.runKey) {
         throw ApplicationFailure.nonRetryable('another resync replaced this one', DeviceFailureType.ResyncSuperseded);
       }
-      const result = (outcome: ResyncPushResult['outcome']): ResyncPushResult => ({ outcome, counts, total: row.total, sent });
-      if (row.state !== 'running') return result(row.state === 'capacityFull' ? 'capacityFull' : 'completed');
-      let d = await loadDevice(input.deviceId);
-      if (d === undefined) return { outcome: 'deviceGone', counts, total: row.total, sent: row.sent };
+      const run = row;
+      const result = (outcome: ResyncPushResult['outcome']): ResyncPushResult => ({ outcome, counts, total: run.total, sent });
+      if (run.state !== 'running') return result(run.state === 'capacityFull' ? 'capacityFull' : 'completed');
       let presenceReadAt = Date.now();
-      let cursor = row.after_user_id;
-      let resetAcked = row.reset_acked;
-      let sent = row.sent;
-      let batches = row.batches;
+      let cursor = run.after_user_id;
+      let resetAcked = run.reset_acked;
+      let sent = run.sent;
+      let batches = run.batches;
       let fetchedUpTo = cursor;
       let exhausted = false;
       const ahead: DesiredRow[] = [];
+      const PAGE = Math.max(d.user_sync_size, 1000);
+      type Page = { rows: DesiredRow[]; limit: number };
+      const read = (limit: number): Promise<Page> => {
+        const p = desiredPage(db(), input.deviceId, fetchedUpTo, limit).then((r) => ({ rows: r, limit }));
+        // Awaited where it is taken; a failure surfaces there, not as an unhandled rejection.
+        p.catch(() => undefined);
+        return p;
+      };
+      const take = (page: Page): void => {
+        // A page read from an older cursor overlaps what is already here.
+        const fresh = page.rows.filter((r) => r.user_id > fetchedUpTo);
+        if (page.rows.length < page.limit) exhausted = true;
+        const last = fresh[fresh.length - 1];
+        if (last !== undefined) {
+          ahead.push(...fresh);
+          fetchedUpTo = last.user_id;
+        }
+      };
       /**
        * The next page, read while the device works on the current batch. A read still in flight when the activity
        * returns is dropped: the next attempt reads from its own cursor.
        */
-      let nextPage: Promise<DesiredRow[]> | null = null;
-      const PAGE = Math.max(d.user_sync_size, 1000);
+      let nextPage: Promise<Page> | null = null;
       const readAhead = (): void => {
-        if (nextPage !== null || exhausted) return;
-        nextPage = desiredPage(db(), input.deviceId, fetchedUpTo, PAGE);
-        // Awaited below; a failure surfaces there, not as an unhandled rejection.
-        nextPage.catch(() => undefined);
+        if (nextPage === null && !exhausted) nextPage = read(PAGE);
       };
       const takePage = async (): Promise<void> => {
         readAhead();
-        const page = (await nextPage) ?? [];
+        const page = await (nextPage as Promise<Page>);
         nextPage = null;
-        if (page.length === 0) exhausted = true;
-        else {
-          ahead.push(...page);
-          fetchedUpTo = (page[page.length - 1] as DesiredRow).user_id;
-        }
+        take(page);
       };
+      // The first batch leaves after reading one batch, not a page; the first page is read during its round trip.
+      if (PAGE > d.user_sync_size) take(await read(d.user_sync_size));
       let unflushed: { u: number; v: string }[] = [];
       let resetUnflushed = false;
       let flushedAt = Date.now();
@@ -246,7 +276,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           const users = batch.map(upsertEntry);
           const answer = await userSync(
             input.deviceId,
-            resetAcked ? { reset: false, users } : { reset: true, total_count: row.total, users },
+            resetAcked ? { reset: false, users } : { reset: true, total_count: run.total, users },
           );
           if (answer.code === 1) {
             await flush();
@@ -279,7 +309,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           if (writeError !== undefined) throw writeError;
           if (unflushed.length >= RESYNC_FLUSH_ENTRIES || Date.now() - flushedAt >= RESYNC_FLUSH_MS) {
             startFlush();
-            heartbeat({ sent, total: row.total });
+            heartbeat({ sent, total: run.total });
           }
           if (Date.now() - started >= input.budgetMs) {
             await flush();

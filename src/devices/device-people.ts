@@ -28,26 +28,26 @@ export interface DesiredRow {
 
 /** Must hash exactly what `upsertEntry` sends. */
 const VERSION_SQL = `md5(concat_ws('|', p.ci, p.given_name, p.family_name, coalesce(p.second_family_name, ''), c.name))`;
+/** A `DesiredRow` from `p` (person) and `c` (career). */
+const DESIRED_COLS = `p.user_id, p.ci, p.given_name, p.family_name, p.second_family_name, c.name as career, ${VERSION_SQL} as version`;
 
 /**
  * `desired` for the device named by the CTE `dev(id)`. `extraWhere` narrows it (e.g. to a page of user ids);
  * it may reference `p` (person) and `c` (career).
  */
-export function desiredCte(extraWhere = 'true', eachBranch = ''): string {
+export function desiredCte(extraWhere = 'true'): string {
   // Two joins rather than per-row EXISTS: the career branch walks person by career_id (indexed), so the §2
   // expectation of 10,000 people takes milliseconds. UNION drops a person who is both in a career and assigned.
-  // `eachBranch` (e.g. an order and limit) applies inside each branch, before the union has to see every row.
-  const cols = `p.user_id, p.ci, p.given_name, p.family_name, p.second_family_name, c.name as career, ${VERSION_SQL} as version`;
   return `desired as (
-    (select ${cols} from device d
+    (select ${DESIRED_COLS} from device d
       join career c on d.careers @> jsonb_build_array(c.name)
       join person p on p.career_id = c.id
-    where d.id = (select id from dev) and p.active and (${extraWhere}) ${eachBranch})
+    where d.id = (select id from dev) and p.active and (${extraWhere}))
     union
-    (select ${cols} from device_assignment a
+    (select ${DESIRED_COLS} from device_assignment a
       join person p on p.id = a.person_id
       join career c on c.id = p.career_id
-    where a.device_id = (select id from dev) and p.active and (${extraWhere}) ${eachBranch})
+    where a.device_id = (select id from dev) and p.active and (${extraWhere}))
   )`;
 }
 
@@ -93,18 +93,38 @@ export async function expectedHash(db: Db, deviceId: string): Promise<{ size: nu
   return r ?? { size: 0, hash: '0' };
 }
 
+/** §1 `total_count`: how many people the device should hold (the hash is not needed for it). */
 export async function countDesired(db: Db, deviceId: string): Promise<number> {
-  return (await expectedHash(db, deviceId)).size;
+  const [r] = await rows<{ size: number }>(db, `with ${devCte}, ${desiredIdsCte} select count(*)::int as size from desired_ids`, [deviceId]);
+  return r?.size ?? 0;
 }
 
-/** The next `limit` desired rows after `afterUserId`, in user_id order (the full resync's stream). */
+/**
+ * The next `limit` desired rows after `afterUserId`, in user_id order (the full resync's stream). Each career the
+ * device holds is walked on `person (career_id, user_id)` from the cursor and stops after `limit` rows, and so does
+ * the assigned branch: a page costs at most (careers + 1) × `limit` rows whatever the planner's statistics say
+ * (after a bulk import they say nothing yet, and a plan that sorted every person of the career cost 25 ms a page).
+ */
 export async function desiredPage(db: Db, deviceId: string, afterUserId: number, limit: number): Promise<DesiredRow[]> {
   return rows<DesiredRow>(
     db,
-    // Each branch takes its own first `limit` in user_id order, so a page costs `limit` rows, not every row after the
-    // cursor (a full resync reads its pages one after another). The parameters appear once per branch.
-    `with ${devCte}, ${desiredCte('p.user_id > ?', 'order by p.user_id limit ?')} select * from desired order by user_id limit ?`,
-    [deviceId, afterUserId, limit, afterUserId, limit, limit],
+    `with page as (select ?::varchar as device_id, ?::int as after, ?::int as size),
+     desired as (
+       (select ${DESIRED_COLS} from page
+          join device d on d.id = page.device_id
+          join career c on d.careers @> jsonb_build_array(c.name)
+          cross join lateral (
+            select * from person p where p.career_id = c.id and p.user_id > page.after and p.active order by p.user_id limit page.size
+          ) p)
+       union
+       (select ${DESIRED_COLS} from page
+          join device_assignment a on a.device_id = page.device_id
+          join person p on p.id = a.person_id
+          join career c on c.id = p.career_id
+        where p.active and p.user_id > page.after order by p.user_id limit (select size from page))
+     )
+     select * from desired order by user_id limit (select size from page)`,
+    [deviceId, afterUserId, limit],
   );
 }
 

@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   DeviceFailureType,
   devicePresenceSignal,
@@ -12,6 +12,12 @@ import {
 import { deviceDb, devicePush } from './activity-profiles';
 
 const DEFAULTS = { busyPauseMs: 5 * 60_000, pushBudgetMs: 5_000, offlineRecheckMs: 60_000 };
+
+/**
+ * The first push begins the run itself instead of a `beginFullResync` activity before it: one activity and one
+ * workflow task less before the first batch leaves. Histories recorded before it replay the old way.
+ */
+export const RESYNC_BEGINS_IN_PUSH = 'resync-begins-in-first-push';
 
 /**
  * A full resync of one device (digest §1/§2; issue 5 §3): streams every person the device should hold, the first
@@ -50,14 +56,20 @@ export async function deviceFullResync(input: DeviceFullResyncInput): Promise<De
     presenceSeq++;
   });
 
-  const begun = await deviceDb.beginFullResync({ deviceId: input.deviceId, runKey, reason: input.reason, clearQueue: input.clearQueue });
-  total = begun.total;
-  sent = begun.sent;
+  let begin: { reason: DeviceFullResyncInput['reason']; clearQueue: boolean } | undefined;
+  if (patched(RESYNC_BEGINS_IN_PUSH)) begin = { reason: input.reason, clearQueue: input.clearQueue };
+  else {
+    const begun = await deviceDb.beginFullResync({ deviceId: input.deviceId, runKey, reason: input.reason, clearQueue: input.clearQueue });
+    total = begun.total;
+    sent = begun.sent;
+  }
   state = 'running';
   let final: 'completed' | 'capacityFull' | null = null;
   while (final === null) {
     const seq = presenceSeq;
-    const r = await devicePush.pushFullResync({ deviceId: input.deviceId, runKey, budgetMs: o.pushBudgetMs });
+    const r = await devicePush.pushFullResync({ deviceId: input.deviceId, runKey, budgetMs: o.pushBudgetMs, ...(begin !== undefined ? { begin } : {}) });
+    // Only the first push may begin the run: a later one finding another run key was superseded.
+    begin = undefined;
     counts.batches += r.counts.batches;
     counts.applied += r.counts.applied;
     counts.partial += r.counts.partial;

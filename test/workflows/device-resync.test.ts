@@ -68,15 +68,20 @@ describe('deviceFullResync (digest §1/§2)', () => {
 
 describe('the full resync stream (desiredPage)', () => {
   it('pages through career and assigned people in user_id order, each once, whatever the page size', async () => {
-    const [c, other] = [career(), career()];
-    const inCareer = await k.addPeople(c, 5);
+    const [c, c2, other] = [career(), career(), career()];
+    // Two careers whose user ids interleave, so each page merges per-career walks.
+    const inCareer = [...(await k.addPeople(c, 3)), ...(await k.addPeople(c2, 3)), ...(await k.addPeople(c, 2))];
     const outside = await k.addPeople(other, 3);
-    const { id } = await k.addDevice({ careers: [c] });
-    // Two people from outside the career, and one the device holds by career anyway, assigned explicitly.
+    const { id } = await k.addDevice({ careers: [c, c2] });
+    // Two people from outside the careers, and one the device holds by career anyway, assigned explicitly.
     for (const userId of [outside[0], outside[2], inCareer[1]]) {
       await k.sql('insert into device_assignment (device_id, person_id) select ?, id from person where user_id = ?', [id, userId]);
     }
-    const expected = [...inCareer, outside[0]!, outside[2]!].sort((a, b) => a - b);
+    // An inactive person is held by no device, by career or by assignment.
+    const inactive = inCareer[6]!;
+    await k.sql('update person set active = false where user_id = ?', [inactive]);
+    await k.sql('insert into device_assignment (device_id, person_id) select ?, id from person where user_id = ?', [id, inactive]);
+    const expected = [...inCareer.filter((u) => u !== inactive), outside[0]!, outside[2]!].sort((a, b) => a - b);
     for (const limit of [1, 2, 3, 100]) {
       const seen: number[] = [];
       let after = 0;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { ReplayError, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -80,6 +81,34 @@ const requestResync = (k: DeviceStack, deviceId: string) =>
     deviceResyncSignal,
     { reason: 'manual' },
   );
+
+/** A connected device holding a fresh career of `people` people, its `deviceSync` idle after the first push. */
+async function deviceHoldingCareer(s: Services, k: DeviceStack, people: number, userSyncSize: number) {
+  const career = `Replay ${randomUUID().slice(0, 8)}`;
+  await k.addPeople(career, people);
+  const { id, secret } = await k.addDevice({ careers: [career], model: { userSyncSize } });
+  const d = await k.startDevice(id, secret);
+  const sync = s.temporal.workflow.getHandle(deviceSyncWorkflowId(id));
+  await eventually(
+    async () => d.users().length === people && (await sync.query(deviceSyncProgressQuery)).state === 'idle',
+    'the first push',
+  );
+  return { id, d, sync };
+}
+
+/** A full resync of 5 people in batches of 2 whose device is busy at first (§1 code 2), to its result. */
+function recordBusyResync(s: Services): Promise<WorkflowHandle> {
+  return withDeviceStack(s, async (k) => {
+    const { id, d } = await deviceHoldingCareer(s, k, 5, 2);
+    d.setBusy(2500);
+    await requestResync(k, id);
+    const h = s.temporal.workflow.getHandle(deviceFullResyncWorkflowId(id));
+    const r = await eventually(async (): Promise<DeviceResyncResult> => h.result(), 'the resync result');
+    expect(r).toMatchObject({ state: 'completed', total: 5, sent: 5 });
+    expect(r.busyPauses).toBeGreaterThanOrEqual(1);
+    return h;
+  });
+}
 
 const RECORDINGS: Recording[] = [
   {
@@ -180,15 +209,7 @@ const RECORDINGS: Recording[] = [
     file: 'device-sync.json',
     record: (s) =>
       withDeviceStack(s, async (k) => {
-        const career = `Replay ${randomUUID().slice(0, 8)}`;
-        await k.addPeople(career, 7);
-        const { id, secret } = await k.addDevice({ careers: [career], model: { userSyncSize: 3 } });
-        const d = await k.startDevice(id, secret);
-        const h = s.temporal.workflow.getHandle(deviceSyncWorkflowId(id));
-        await eventually(
-          async () => d.users().length === 7 && (await h.query(deviceSyncProgressQuery)).state === 'idle',
-          'the first push',
-        );
+        const { id, d, sync: h } = await deviceHoldingCareer(s, k, 7, 3);
         await requestResync(k, id);
         const p = await eventually(async () => {
           const q = await h.query(deviceSyncProgressQuery);
@@ -201,27 +222,15 @@ const RECORDINGS: Recording[] = [
   },
   {
     // A full resync of 5 people in batches of 2, the device busy at first (§1 code 2): the run pauses on a
-    // timer, then streams everyone with reset on the first message.
+    // timer, then streams everyone with reset on the first message. Recorded before RESYNC_BEGINS_IN_PUSH, so it
+    // replays the path with a separate `beginFullResync` activity.
     file: 'device-full-resync.json',
-    record: (s) =>
-      withDeviceStack(s, async (k) => {
-        const career = `Replay ${randomUUID().slice(0, 8)}`;
-        await k.addPeople(career, 5);
-        const { id, secret } = await k.addDevice({ careers: [career], model: { userSyncSize: 2 } });
-        const d = await k.startDevice(id, secret);
-        const sync = s.temporal.workflow.getHandle(deviceSyncWorkflowId(id));
-        await eventually(
-          async () => d.users().length === 5 && (await sync.query(deviceSyncProgressQuery)).state === 'idle',
-          'the first push',
-        );
-        d.setBusy(2500);
-        await requestResync(k, id);
-        const h = s.temporal.workflow.getHandle(deviceFullResyncWorkflowId(id));
-        const r = await eventually(async (): Promise<DeviceResyncResult> => h.result(), 'the resync result');
-        expect(r).toMatchObject({ state: 'completed', total: 5, sent: 5 });
-        expect(r.busyPauses).toBeGreaterThanOrEqual(1);
-        return h;
-      }),
+    record: recordBusyResync,
+  },
+  {
+    // The same run since RESYNC_BEGINS_IN_PUSH: the first push begins the run.
+    file: 'device-full-resync-begins-in-push.json',
+    record: recordBusyResync,
   },
 ];
 
@@ -263,6 +272,19 @@ describe('workflow replay of recorded histories', () => {
         'syncTerminal',
       ]),
     );
+  });
+
+  it('should hold a full resync from before and after RESYNC_BEGINS_IN_PUSH, so both paths replay', () => {
+    const activities = (file: string) =>
+      readFixture(file)
+        .events.filter((e) => isEventType(e, 'ActivityTaskScheduled'))
+        .map((e) => (e.activityTaskScheduledEventAttributes as { activityType: { name: string } }).activityType.name);
+    const markers = (file: string) => readFixture(file).events.filter((e) => isEventType(e, 'MarkerRecorded')).length;
+    expect(activities('device-full-resync.json')[0]).toBe('beginFullResync');
+    expect(markers('device-full-resync.json')).toBe(0);
+    expect(activities('device-full-resync-begins-in-push.json')).not.toContain('beginFullResync');
+    expect(activities('device-full-resync-begins-in-push.json')[0]).toBe('pushFullResync');
+    expect(markers('device-full-resync-begins-in-push.json')).toBe(1);
   });
 
   it('should replay every recorded history without a determinism error', async () => {

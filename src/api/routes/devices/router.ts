@@ -15,6 +15,7 @@ import {
   deviceResyncSignal,
   deviceSyncProgressQuery,
   deviceSyncWorkflowId,
+  type DeviceResyncProgress,
 } from '../../../workflows/contracts';
 import {
   assignmentParams,
@@ -32,7 +33,7 @@ import {
   type PatchDeviceBody,
   type PropertiesBody,
 } from './schemas';
-import { DEVICE_COLUMNS, deviceView, type DeviceRowView } from './views';
+import { DEVICE_COLUMNS, deviceView, withLiveCursor, type DeviceRowView } from './views';
 import { runDeviceCommand } from './commands';
 
 type IdParams = { id: string };
@@ -239,7 +240,7 @@ export function devicesRouter(deps: ApiDeps): Router {
         throw e;
       }
     };
-    const [resyncRow] = await rows(
+    const [resyncRow] = await rows<{ runKey: string; total: number; sent: number }>(
       db(),
       `select run_key as "runKey", reason, state, total, sent, batches, reset_acked as "resetAcked", started_at as "startedAt", finished_at as "finishedAt"
        from device_resync where device_id = ?`,
@@ -252,7 +253,7 @@ export function devicesRouter(deps: ApiDeps): Router {
       held: d.held ?? 0,
       alerts: deviceView(d).alerts,
       incremental: await queryOrNull(deviceSyncWorkflowId(params.id), deviceSyncProgressQuery),
-      resync: (await queryOrNull(deviceFullResyncWorkflowId(params.id), deviceResyncProgressQuery)) ?? resyncRow ?? null,
+      resync: withLiveCursor(await queryOrNull<DeviceResyncProgress>(deviceFullResyncWorkflowId(params.id), deviceResyncProgressQuery), resyncRow) ?? resyncRow ?? null,
     });
   });
 

@@ -1,3 +1,5 @@
+import type { DeviceResyncProgress } from '../../../workflows/contracts';
+
 /** A device as the API shows it: never the secret hash. */
 export interface DeviceRowView {
   id: string;
@@ -50,4 +52,18 @@ export function deviceView(r: DeviceRowView) {
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };
+}
+
+/**
+ * A resync's progress as its workflow knows it, with the cursor row's counts when they are newer: the workflow
+ * hears of progress when a push activity returns (every few seconds), the row after every flush (250 ms).
+ */
+export function withLiveCursor(
+  p: DeviceResyncProgress | null,
+  row: { runKey: string; total: number; sent: number } | undefined,
+): DeviceResyncProgress | null {
+  if (p === null || row === undefined || row.runKey !== p.runKey) return p;
+  const total = Math.max(p.total, row.total);
+  const sent = Math.max(p.sent, row.sent);
+  return { ...p, total, sent, percent: total > 0 ? Math.min(100, Math.round((sent / total) * 1000) / 10) : p.percent };
 }
