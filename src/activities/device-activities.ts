@@ -4,7 +4,7 @@ import { CloudDeviceError } from '../targets/cloud/errors';
 import type { AnswerTo, RequestCmd, RequestOptions, SendOptions } from '../targets/cloud/gateway-client';
 import type { DownCmd, DownFields } from '../targets/cloud/messages';
 import { acknowledge, pendingAfterFold, planBatch, queuedUsers } from '../devices/device-queue';
-import { desiredPage, expectedHash, rows, upsertEntry, type Db, type DesiredRow } from '../devices/device-people';
+import { desiredPage, expectedHash, rows, upsertEntry, type Db, type DesiredPage, type DesiredRow } from '../devices/device-people';
 import { beginResync, finishResync, flushResync, loadResync, setResyncState } from '../devices/device-resync-store';
 import { hashesEqual } from '../targets/cloud/xor-hash';
 import {
@@ -186,34 +186,29 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
       let exhausted = false;
       const ahead: DesiredRow[] = [];
       const PAGE = Math.max(d.user_sync_size, 1000);
-      type Page = { rows: DesiredRow[]; limit: number };
-      const read = (limit: number): Promise<Page> => {
-        const p = desiredPage(db(), input.deviceId, fetchedUpTo, limit).then((r) => ({ rows: r, limit }));
+      const read = (limit: number): Promise<DesiredPage> => {
+        const p = desiredPage(db(), input.deviceId, fetchedUpTo, limit);
         // Awaited where it is taken; a failure surfaces there, not as an unhandled rejection.
         p.catch(() => undefined);
         return p;
       };
-      const take = (page: Page): void => {
-        // A page read from an older cursor overlaps what is already here.
-        const fresh = page.rows.filter((r) => r.user_id > fetchedUpTo);
-        if (page.rows.length < page.limit) exhausted = true;
-        const last = fresh[fresh.length - 1];
-        if (last !== undefined) {
-          ahead.push(...fresh);
-          fetchedUpTo = last.user_id;
-        }
+      // One read at a time, each from where the last one ended.
+      const take = (page: DesiredPage): void => {
+        ahead.push(...page.rows);
+        if (page.upTo !== null) fetchedUpTo = page.upTo;
+        if (page.last) exhausted = true;
       };
       /**
        * The next page, read while the device works on the current batch. A read still in flight when the activity
        * returns is dropped: the next attempt reads from its own cursor.
        */
-      let nextPage: Promise<Page> | null = null;
+      let nextPage: Promise<DesiredPage> | null = null;
       const readAhead = (): void => {
         if (nextPage === null && !exhausted) nextPage = read(PAGE);
       };
       const takePage = async (): Promise<void> => {
         readAhead();
-        const page = await (nextPage as Promise<Page>);
+        const page = await (nextPage as Promise<DesiredPage>);
         nextPage = null;
         take(page);
       };

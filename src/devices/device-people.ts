@@ -99,33 +99,56 @@ export async function countDesired(db: Db, deviceId: string): Promise<number> {
   return r?.size ?? 0;
 }
 
+/** Up to this many careers, a page walks each of them on its own; beyond, it walks everyone in user_id order. */
+const PAGE_WALKS_EACH_CAREER_UP_TO = 8;
+
+export interface DesiredPage {
+  rows: DesiredRow[];
+  /** The last user id the page covered, even if that person was deleted before their entry was read; null: none. */
+  upTo: number | null;
+  /** Fewer than `limit` people were left: there is nothing after `upTo`. */
+  last: boolean;
+}
+
 /**
- * The next `limit` desired rows after `afterUserId`, in user_id order (the full resync's stream). Each career the
- * device holds is walked on `person (career_id, user_id)` from the cursor and stops after `limit` rows, and so does
- * the assigned branch: a page costs at most (careers + 1) × `limit` rows whatever the planner's statistics say
- * (after a bulk import they say nothing yet, and a plan that sorted every person of the career cost 25 ms a page).
+ * The next `limit` desired rows after `afterUserId`, in user_id order (the full resync's stream). Three short
+ * queries instead of one the planner could get wrong: right after a bulk import PostgreSQL has no statistics on
+ * the new people, and one query sorted every person of the career, entry hash included, for each page (25 ms for
+ * 100 rows of 10,000). So: the device's careers; then the page's user ids — a device of a few careers walks each on
+ * `person (career_id, user_id)` from the cursor, one of many careers holds most people and walks everyone in
+ * user_id order; then the entries of just those ids (someone deleted in between is skipped, and the cursor still
+ * moves past them).
  */
-export async function desiredPage(db: Db, deviceId: string, afterUserId: number, limit: number): Promise<DesiredRow[]> {
-  return rows<DesiredRow>(
-    db,
-    `with page as (select ?::varchar as device_id, ?::int as after, ?::int as size),
-     desired as (
-       (select ${DESIRED_COLS} from page
-          join device d on d.id = page.device_id
-          join career c on d.careers @> jsonb_build_array(c.name)
-          cross join lateral (
-            select * from person p where p.career_id = c.id and p.user_id > page.after and p.active order by p.user_id limit page.size
-          ) p)
+export async function desiredPage(db: Db, deviceId: string, afterUserId: number, limit: number): Promise<DesiredPage> {
+  const careerIds = (
+    await rows<{ id: string }>(db, 'select c.id from device d join career c on d.careers @> jsonb_build_array(c.name) where d.id = ?', [deviceId])
+  ).map((r) => r.id);
+  const byCareer =
+    careerIds.length <= PAGE_WALKS_EACH_CAREER_UP_TO
+      ? `select p.user_id from unnest(?::uuid[]) as k(career_id)
+           cross join lateral (
+             select p.user_id from person p where p.career_id = k.career_id and p.user_id > ? and p.active order by p.user_id limit ?
+           ) p`
+      : `select p.user_id from person p where p.career_id = any(?::uuid[]) and p.user_id > ? and p.active order by p.user_id limit ?`;
+  const ids = (
+    await rows<{ user_id: number }>(
+      db,
+      `(${byCareer})
        union
-       (select ${DESIRED_COLS} from page
-          join device_assignment a on a.device_id = page.device_id
-          join person p on p.id = a.person_id
-          join career c on c.id = p.career_id
-        where p.active and p.user_id > page.after order by p.user_id limit (select size from page))
-     )
-     select * from desired order by user_id limit (select size from page)`,
-    [deviceId, afterUserId, limit],
+       (select p.user_id from device_assignment a join person p on p.id = a.person_id
+        where a.device_id = ? and p.active and p.user_id > ? order by p.user_id limit ?)
+       order by user_id limit ?`,
+      [careerIds, afterUserId, limit, deviceId, afterUserId, limit, limit],
+    )
+  ).map((r) => r.user_id);
+  const upTo = ids[ids.length - 1] ?? null;
+  if (upTo === null) return { rows: [], upTo, last: true };
+  const entries = await rows<DesiredRow>(
+    db,
+    `select ${DESIRED_COLS} from person p join career c on c.id = p.career_id where p.user_id = any(?::int[]) order by p.user_id`,
+    [ids],
   );
+  return { rows: entries, upTo, last: ids.length < limit };
 }
 
 /**

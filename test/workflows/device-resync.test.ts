@@ -67,18 +67,24 @@ describe('deviceFullResync (digest §1/§2)', () => {
 });
 
 describe('the full resync stream (desiredPage)', () => {
-  it('pages through career and assigned people in user_id order, each once, whatever the page size', async () => {
-    const [c, c2, other] = [career(), career(), career()];
-    // Two careers whose user ids interleave, so each page merges per-career walks.
-    const inCareer = [...(await k.addPeople(c, 3)), ...(await k.addPeople(c2, 3)), ...(await k.addPeople(c, 2))];
+  // A device of a few careers walks each career; one of many walks everyone in user_id order (desiredPage).
+  it.each([
+    ['2 careers (each walked on its own)', 2],
+    ['10 careers (everyone walked in user_id order)', 10],
+  ])('pages through career and assigned people in user_id order, each once, whatever the page size: %s', async (_name, n) => {
+    const careers = Array.from({ length: n }, () => career());
+    const other = career();
+    // Careers whose user ids interleave, so each page merges them.
+    const inCareer: number[] = [];
+    for (const round of [3, 2]) for (const c of careers) inCareer.push(...(await k.addPeople(c, round)));
     const outside = await k.addPeople(other, 3);
-    const { id } = await k.addDevice({ careers: [c, c2] });
+    const { id } = await k.addDevice({ careers });
     // Two people from outside the careers, and one the device holds by career anyway, assigned explicitly.
     for (const userId of [outside[0], outside[2], inCareer[1]]) {
       await k.sql('insert into device_assignment (device_id, person_id) select ?, id from person where user_id = ?', [id, userId]);
     }
     // An inactive person is held by no device, by career or by assignment.
-    const inactive = inCareer[6]!;
+    const inactive = inCareer[inCareer.length - 1]!;
     await k.sql('update person set active = false where user_id = ?', [inactive]);
     await k.sql('insert into device_assignment (device_id, person_id) select ?, id from person where user_id = ?', [id, inactive]);
     const expected = [...inCareer.filter((u) => u !== inactive), outside[0]!, outside[2]!].sort((a, b) => a - b);
@@ -87,10 +93,11 @@ describe('the full resync stream (desiredPage)', () => {
       let after = 0;
       for (;;) {
         const page = await desiredPage(k.s.orm.em.getKnex(), id, after, limit);
-        if (page.length === 0) break;
-        expect(page.length).toBeLessThanOrEqual(limit);
-        seen.push(...page.map((r) => r.user_id));
-        after = page[page.length - 1]!.user_id;
+        expect(page.rows.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.rows.map((r) => r.user_id));
+        if (page.last) break;
+        expect(page.rows.length, 'a page that is not the last is full').toBe(limit);
+        after = page.upTo!;
       }
       expect(seen, `page size ${limit}`).toEqual(expected);
     }
