@@ -204,7 +204,8 @@ export async function benchDevices(o: { users: number; latencyMs: number; hashDe
       resync.push({ size, users: o.users, batches, rttMs, wallMs, streamMs: wallMs - (firstAt - startedAt), ratio });
       o.log(
         `resync size ${size}: ${batches} batches, rtt ${rttMs.toFixed(2)} ms, wall ${(wallMs / 1000).toFixed(2)} s ` +
-          `(first batch after ${firstAt - startedAt} ms), ratio ${ratio.toFixed(3)}; cores busy in this process: probe ${probeCores.toFixed(2)}, resync ${resyncCores.toFixed(2)}`,
+          `(first batch after ${firstAt - startedAt} ms), ratio ${ratio.toFixed(3)}; gatesync's own ${((wallMs - batches * rttMs) / batches).toFixed(2)} ms per batch; ` +
+          `cores busy in this process: probe ${probeCores.toFixed(2)}, resync ${resyncCores.toFixed(2)}`,
       );
       if (process.env.BENCH_DEVICE_TRACE === '1') await traceResync(stack.temporal, id, startedAt, o.log);
       await d.stop();
