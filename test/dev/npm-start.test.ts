@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, freePortPair } from '../../src/dev/free-ports';
 import { DEMO_FACES_CAREER } from '../../src/dev/demo-data';
+import { waitFor as pollFor } from '../helpers/wait';
 
 /**
  * `npm start` as a user runs it (src/dev/start.ts, the script's second half; the first half is the set-up
@@ -81,14 +82,8 @@ async function get(s: Started, path: string, init: RequestInit = {}): Promise<{ 
 }
 
 /** Like the shared `waitFor` (same argument order), but tolerant of a failing probe and saying what it last saw. */
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000, seen?: () => unknown): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen ${JSON.stringify(await seen?.())}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+function waitFor<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000, seen?: () => unknown): Promise<T> {
+  return pollFor(fn, what, { timeoutMs, intervalMs: 300, retryErrors: true, ...(seen !== undefined ? { seen } : {}) });
 }
 
 async function stop(s: Started): Promise<number | null> {

@@ -8,6 +8,7 @@ import { SimulatedDevice, type SimulatedDeviceOptions } from '../../src/targets/
 import type { DeviceSyncDefaults } from '../../src/devices/device-sync-client';
 import { startServices, type RunningWorker, type Services } from '../helpers/services';
 import { deviceSyncProgressQuery, deviceSyncWorkflowId, type DeviceSyncProgress } from '../../src/workflows/contracts';
+import { waitFor } from '../helpers/wait';
 
 export const APP_ID = 'gatesync';
 export const GATEWAY = { username: 'gatesync-gw', password: 'gw-secret-for-tests-0123456789' };
@@ -125,17 +126,6 @@ export async function addPeople(orm: MikroORM, career: string, n: number, active
   return r.map((x) => x.user_id).sort((a, b) => a - b);
 }
 
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  return waitFor(check, what, { timeoutMs, retryErrors: true });
 }

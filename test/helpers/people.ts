@@ -5,6 +5,7 @@ import { createPerson, setPersonPhoto } from '../../src/db/repositories/person-r
 import { inspectPhoto, type InspectedPhoto } from '../../src/photos/photo-intake';
 import { assessPhoto } from '../../src/photos/photo-assessment';
 import { DEFAULT_PHOTO_SETTINGS } from '../../src/photos/photo-settings';
+import { waitFor as pollFor } from './wait';
 
 /**
  * Stores a photo the way a deployment with PHOTO_FACE_CHECKS=off does: the seed's rules only. The
@@ -58,12 +59,6 @@ export async function setPhoto(orm: MikroORM, ci: string, data: Buffer): Promise
   return inspected.version;
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function waitFor<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  return pollFor(fn, what, { timeoutMs });
 }

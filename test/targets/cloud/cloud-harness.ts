@@ -3,6 +3,7 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { createLogger } from '../../../src/logger';
 import { startBroker, type CloudBroker, type PresenceEvent } from '../../../src/targets/cloud/broker';
 import { CloudGatewayClient, type GatewayClientOptions } from '../../../src/targets/cloud/gateway-client';
+import { waitFor } from '../../helpers/wait';
 
 export const GATEWAY = { username: 'gatesync-gw', password: 'gw-secret-0123456789' };
 export const APP_ID = 'gatesync-app';
@@ -56,11 +57,7 @@ export function gatewayClient(url: string, extra: Partial<GatewayClientOptions> 
 
 /** Polls until `check` is true (or fails after `timeoutMs`). */
 export async function eventually(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitFor(() => Promise.resolve(check()), what, { timeoutMs, intervalMs: 10 });
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
