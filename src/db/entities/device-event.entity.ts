@@ -1,15 +1,27 @@
 import { Entity, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { Device } from './device.entity';
 
-/** A device going online or offline (issue 5 §1): broker session hooks, or its first message through an external broker. */
-@Entity({ tableName: 'device_presence' })
-export class DevicePresence {
+/** A row a device caused: its own serial id and the device (rows go with the device). */
+export abstract class DeviceRecord {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
 
   @ManyToOne(() => Device, { ref: true, deleteRule: 'cascade' })
   device!: Ref<Device>;
+}
 
+/** A row stored from a device's message: the message's mid (for an event, the batch that first brought it). */
+export abstract class DeviceMessageRecord extends DeviceRecord {
+  @Property({ type: 'string', length: 128 })
+  mid!: string;
+
+  @Property({ type: 'datetime' })
+  receivedAt: Date = new Date();
+}
+
+/** A device going online or offline (issue 5 §1): broker session hooks, or its first message through an external broker. */
+@Entity({ tableName: 'device_presence' })
+export class DevicePresence extends DeviceRecord {
   @Property({ type: 'boolean' })
   online!: boolean;
 
@@ -23,13 +35,7 @@ export class DevicePresence {
 
 /** A door event (§7), unique on (device, user, type, time) so re-sent batches are stored once. */
 @Entity({ tableName: 'access_event' })
-export class AccessEvent {
-  @PrimaryKey({ type: 'bigint', autoincrement: true })
-  id!: string;
-
-  @ManyToOne(() => Device, { ref: true, deleteRule: 'cascade' })
-  device!: Ref<Device>;
-
+export class AccessEvent extends DeviceMessageRecord {
   @Property({ type: 'integer' })
   userId!: number;
 
@@ -41,24 +47,11 @@ export class AccessEvent {
 
   @Property({ type: 'datetime' })
   accessTime!: Date;
-
-  /** The batch that first brought it. */
-  @Property({ type: 'string', length: 128 })
-  mid!: string;
-
-  @Property({ type: 'datetime' })
-  receivedAt: Date = new Date();
 }
 
 /** A snapshot (§13): metadata here, the image in the blob store under `blobKey` (src/devices/capture-store.ts). */
 @Entity({ tableName: 'device_capture' })
-export class DeviceCapture {
-  @PrimaryKey({ type: 'bigint', autoincrement: true })
-  id!: string;
-
-  @ManyToOne(() => Device, { ref: true, deleteRule: 'cascade' })
-  device!: Ref<Device>;
-
+export class DeviceCapture extends DeviceMessageRecord {
   @Property({ type: 'integer', nullable: true })
   userId?: number | null;
 
@@ -73,23 +66,11 @@ export class DeviceCapture {
 
   @Property({ type: 'string', length: 64 })
   contentType!: string;
-
-  @Property({ type: 'string', length: 128 })
-  mid!: string;
-
-  @Property({ type: 'datetime' })
-  receivedAt: Date = new Date();
 }
 
 /** A feature the device could not use (§5), shown per person. */
 @Entity({ tableName: 'device_feature_error' })
-export class DeviceFeatureError {
-  @PrimaryKey({ type: 'bigint', autoincrement: true })
-  id!: string;
-
-  @ManyToOne(() => Device, { ref: true, deleteRule: 'cascade' })
-  device!: Ref<Device>;
-
+export class DeviceFeatureError extends DeviceMessageRecord {
   @Property({ type: 'integer' })
   userId!: number;
 
@@ -108,10 +89,4 @@ export class DeviceFeatureError {
 
   @Property({ type: 'integer', nullable: true })
   featureLength?: number | null;
-
-  @Property({ type: 'string', length: 128 })
-  mid!: string;
-
-  @Property({ type: 'datetime' })
-  receivedAt: Date = new Date();
 }

@@ -33,9 +33,9 @@ import { Terminal } from './terminal.entity';
 import { TerminalAssignment, TerminalCapture, TerminalPersonState, TerminalSyncOp } from './terminal-person.entity';
 import { Device, DeviceAssignment } from './device.entity';
 import { DeviceCheck, DeviceResync, DeviceSyncOp, DeviceUser } from './device-sync.entity';
-import { AccessEvent, DeviceCapture, DeviceFeatureError, DevicePresence } from './device-event.entity';
+import { AccessEvent, DeviceCapture, DeviceFeatureError, DeviceMessageRecord, DevicePresence, DeviceRecord } from './device-event.entity';
 
 export const ALL_ENTITIES = [BaseEntity, Career, Person, Photo, HikCentralPersonState, SyncRun, SyncOutcome, PhotoRendition, PhotoImport, PhotoImportItem,
   Terminal, TerminalAssignment, TerminalPersonState, TerminalCapture, TerminalSyncOp,
-  Device, DeviceAssignment, DeviceSyncOp, DeviceUser, DeviceResync, DeviceCheck, DevicePresence, AccessEvent, DeviceCapture, DeviceFeatureError,
+  Device, DeviceAssignment, DeviceSyncOp, DeviceUser, DeviceResync, DeviceCheck, DeviceRecord, DeviceMessageRecord, DevicePresence, AccessEvent, DeviceCapture, DeviceFeatureError,
 ];
