@@ -5,9 +5,9 @@ import { DeviceGateway } from '../../src/devices/device-gateway';
 import { registerDevice, type NewDevice } from '../../src/devices/device-registry';
 import { expectedHash, rows } from '../../src/devices/device-people';
 import { SimulatedDevice, type SimulatedDeviceOptions } from '../../src/targets/cloud/device-simulator';
-import type { DeviceSyncDefaults } from '../../src/devices/device-sync-client';
+import { signalDeviceSync, type DeviceSyncDefaults } from '../../src/devices/device-sync-client';
 import { startServices, type RunningWorker, type Services } from '../helpers/services';
-import { deviceSyncProgressQuery, deviceSyncWorkflowId, type DeviceSyncProgress } from '../../src/workflows/contracts';
+import { deviceResyncSignal, deviceSyncProgressQuery, deviceSyncWorkflowId, type DeviceSyncProgress } from '../../src/workflows/contracts';
 import { waitFor } from '../helpers/wait';
 
 export const APP_ID = 'gatesync';
@@ -15,6 +15,9 @@ export const GATEWAY = { username: 'gatesync-gw', password: 'gw-secret-for-tests
 export const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
 /** Short pauses so the protocol's minutes become seconds in tests. */
+/** A career name of its own for one test. */
+export const newCareer = (prefix = 'Career'): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
 export const TEST_SYNC_DEFAULTS: DeviceSyncDefaults = { busyPauseMs: 1500, pushBudgetMs: 2000, idleRecheckMs: 60_000, offlineRecheckMs: 3000 };
 
 export interface DeviceStack {
@@ -35,6 +38,8 @@ export interface DeviceStack {
   inSync(deviceId: string, d: SimulatedDevice, timeoutMs?: number): Promise<void>;
   /** The device's `deviceSync` workflow progress query. */
   progress(deviceId: string): Promise<DeviceSyncProgress>;
+  /** What the API's POST /resync does: the `deviceResync` signal to the device's entity workflow. */
+  requestResync(deviceId: string): Promise<void>;
   sql<T>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -97,6 +102,8 @@ export async function startDeviceStack(
       );
     },
     progress: (deviceId) => s.temporal.workflow.getHandle(deviceSyncWorkflowId(deviceId)).query(deviceSyncProgressQuery),
+    requestResync: (deviceId) =>
+      signalDeviceSync({ temporal: s.temporal, taskQueue, defaults: TEST_SYNC_DEFAULTS }, deviceId, deviceResyncSignal, { reason: 'manual' }),
     sql: <T>(q: string, params: unknown[] = []) => rows<T>(s.orm.em.getKnex(), q, params),
     async close() {
       await Promise.allSettled(devices.map((d) => d.stop()));

@@ -1,9 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deviceResyncSignal } from '../../src/workflows/contracts';
 import type { SimulatedDevice } from '../../src/targets/cloud/device-simulator';
-import { signalDeviceSync } from '../../src/devices/device-sync-client';
-import { eventually, startDeviceStack, TEST_SYNC_DEFAULTS, type DeviceStack } from '../devices/device-harness';
+import { eventually, newCareer, startDeviceStack, type DeviceStack } from '../devices/device-harness';
 import { desiredPage } from '../../src/devices/device-people';
 
 let k: DeviceStack;
@@ -15,10 +12,9 @@ afterAll(async () => {
   await k?.close();
 });
 
-const career = () => `Career-${randomUUID().slice(0, 8)}`;
+const career = () => newCareer();
 const progress = (id: string) => k.progress(id);
-const requestResync = (id: string) =>
-  signalDeviceSync({ temporal: k.s.temporal, taskQueue: k.taskQueue, defaults: TEST_SYNC_DEFAULTS }, id, deviceResyncSignal, { reason: 'manual' });
+const requestResync = (id: string) => k.requestResync(id);
 
 const inSync = (deviceId: string, d: SimulatedDevice) => k.inSync(deviceId, d, 30_000);
 

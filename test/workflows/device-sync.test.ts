@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDeleteEntry, type UserSyncPayload } from '../../src/targets/cloud/messages';
 import type { SimulatedDevice } from '../../src/targets/cloud/device-simulator';
-import { eventually, startDeviceStack, type DeviceStack } from '../devices/device-harness';
+import { eventually, newCareer, startDeviceStack, type DeviceStack } from '../devices/device-harness';
 
 let k: DeviceStack;
 
@@ -13,7 +12,7 @@ afterAll(async () => {
   await k?.close();
 });
 
-const career = () => `Career-${randomUUID().slice(0, 8)}`;
+const career = () => newCareer();
 const ids = (d: SimulatedDevice) => d.users().map((u) => u.userId).sort((a, b) => a - b);
 const entriesOf = (log: UserSyncPayload[]) => log.flatMap((p) => p.users);
 

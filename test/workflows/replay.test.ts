@@ -8,7 +8,6 @@ import { ReplayError, Worker, type ReplayWorkerOptions } from '@temporalio/worke
 import { DeterminismViolationError } from '@temporalio/workflow';
 import {
   deviceFullResyncWorkflowId,
-  deviceResyncSignal,
   deviceSyncProgressQuery,
   deviceSyncWorkflowId,
   type BulkSyncResult,
@@ -29,8 +28,7 @@ import {
   recordMissing,
   type Recording,
 } from '../helpers/replay';
-import { signalDeviceSync } from '../../src/devices/device-sync-client';
-import { eventually, startDeviceStack, TEST_SYNC_DEFAULTS, type DeviceStack } from '../devices/device-harness';
+import { eventually, newCareer, startDeviceStack, type DeviceStack } from '../devices/device-harness';
 
 /**
  * Replay of recorded histories (sdk-typescript's tests): today's workflow code must replay every
@@ -74,17 +72,11 @@ async function withDeviceStack<T>(s: Services, run: (k: DeviceStack) => Promise<
   return result;
 }
 
-const requestResync = (k: DeviceStack, deviceId: string) =>
-  signalDeviceSync(
-    { temporal: k.s.temporal, taskQueue: k.taskQueue, defaults: TEST_SYNC_DEFAULTS },
-    deviceId,
-    deviceResyncSignal,
-    { reason: 'manual' },
-  );
+const requestResync = (k: DeviceStack, deviceId: string) => k.requestResync(deviceId);
 
 /** A connected device holding a fresh career of `people` people, its `deviceSync` idle after the first push. */
 async function deviceHoldingCareer(s: Services, k: DeviceStack, people: number, userSyncSize: number) {
-  const career = `Replay ${randomUUID().slice(0, 8)}`;
+  const career = newCareer('Replay');
   await k.addPeople(career, people);
   const { id, secret } = await k.addDevice({ careers: [career], model: { userSyncSize } });
   const d = await k.startDevice(id, secret);
@@ -115,7 +107,7 @@ const RECORDINGS: Recording[] = [
     // Three people, one with a 300×300 photo HikCentral rejects; no pacing, so no timers.
     file: 'bulk-career-sync.json',
     async record(s, taskQueue) {
-      const career = `Replay ${randomUUID().slice(0, 8)}`;
+      const career = newCareer('Replay');
       await addPeople(s.orm, career, 3, { small: [1] });
       const h = await s.temporal.workflow.start('bulkCareerSync', {
         taskQueue,
@@ -131,7 +123,7 @@ const RECORDINGS: Recording[] = [
     // Paced: the workflow sleeps between people, so the history has timers.
     file: 'bulk-career-sync-paced.json',
     async record(s, taskQueue) {
-      const career = `Replay ${randomUUID().slice(0, 8)}`;
+      const career = newCareer('Replay');
       await addPeople(s.orm, career, 3);
       const h = await s.temporal.workflow.start('bulkCareerSync', {
         taskQueue,
@@ -184,7 +176,7 @@ const RECORDINGS: Recording[] = [
     // Upload model, the terminal busy at first: the run pauses on a timer, then adds everyone.
     file: 'sync-terminal.json',
     async record(s, taskQueue) {
-      const career = `Replay ${randomUUID().slice(0, 8)}`;
+      const career = newCareer('Replay');
       await addPeople(s.orm, career, 3);
       const t = await terminalWithSimulator(s.orm, s.secrets, { model: UPLOAD_MODEL, careers: [career] });
       try {
