@@ -8,6 +8,7 @@ import { Migration20261127081000 } from './migrations/Migration20261127081000';
 import { Migration20261127090000 } from './migrations/Migration20261127090000';
 import { Migration20261127100000 } from './migrations/Migration20261127100000';
 import { Migration20261127120000 } from './migrations/Migration20261127120000';
+import { Migration20261127130000 } from './migrations/Migration20261127130000';
 
 /**
  * Committed migrations, imported rather than discovered on disk, so they run the same under tsx,
@@ -23,4 +24,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127090000', class: Migration20261127090000 },
   { name: 'Migration20261127100000', class: Migration20261127100000 },
   { name: 'Migration20261127120000', class: Migration20261127120000 },
+  { name: 'Migration20261127130000', class: Migration20261127130000 },
 ];

@@ -1,4 +1,4 @@
-import { Entity, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique, type Ref } from '@mikro-orm/core';
 import { Device } from './device.entity';
 
 /** A row a device caused: its own serial id and the device (rows go with the device). */
@@ -15,12 +15,13 @@ export abstract class DeviceMessageRecord extends DeviceRecord {
   @Property({ type: 'string', length: 128 })
   mid!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
   receivedAt: Date = new Date();
 }
 
 /** A device going online or offline (issue 5 §1): broker session hooks, or its first message through an external broker. */
 @Entity({ tableName: 'device_presence' })
+@Index({ name: 'device_presence_device_id_index', properties: ['device', 'id'] })
 export class DevicePresence extends DeviceRecord {
   @Property({ type: 'boolean' })
   online!: boolean;
@@ -35,6 +36,8 @@ export class DevicePresence extends DeviceRecord {
 
 /** A door event (§7), unique on (device, user, type, time) so re-sent batches are stored once. */
 @Entity({ tableName: 'access_event' })
+@Unique({ name: 'access_event_natural_unique', properties: ['device', 'userId', 'accessType', 'accessTime'] })
+@Index({ name: 'access_event_access_time_index', properties: ['accessTime', 'id'] })
 export class AccessEvent extends DeviceMessageRecord {
   @Property({ type: 'integer' })
   userId!: number;
@@ -51,6 +54,7 @@ export class AccessEvent extends DeviceMessageRecord {
 
 /** A snapshot (§13): metadata here, the image in the blob store under `blobKey` (src/devices/capture-store.ts). */
 @Entity({ tableName: 'device_capture' })
+@Unique({ name: 'device_capture_natural_unique', properties: ['device', 'captureTime', 'blobKey'] })
 export class DeviceCapture extends DeviceMessageRecord {
   @Property({ type: 'integer', nullable: true })
   userId?: number | null;
@@ -70,6 +74,7 @@ export class DeviceCapture extends DeviceMessageRecord {
 
 /** A feature the device could not use (§5), shown per person. */
 @Entity({ tableName: 'device_feature_error' })
+@Index({ name: 'device_feature_error_user_id_index', properties: ['userId', 'id'] })
 export class DeviceFeatureError extends DeviceMessageRecord {
   @Property({ type: 'integer' })
   userId!: number;

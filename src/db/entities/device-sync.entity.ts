@@ -1,4 +1,4 @@
-import { Entity, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { Device } from './device.entity';
 
 /**
@@ -7,6 +7,7 @@ import { Device } from './device.entity';
  * change was; what is sent is decided when folding, against the current person and what the device acknowledged.
  */
 @Entity({ tableName: 'device_sync_op' })
+@Index({ name: 'device_sync_op_device_user_index', properties: ['device', 'userId', 'seq'] })
 export class DeviceSyncOp {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   seq!: string;
@@ -17,15 +18,17 @@ export class DeviceSyncOp {
   @Property({ type: 'integer' })
   userId!: number;
 
-  @Property({ type: 'string', length: 8 })
+  /** A check constraint in PostgreSQL (`device_sync_op_kind_check`), which MikroORM reads back as this enum. */
+  @Enum({ items: ['upsert', 'delete'], columnType: 'varchar(8)' })
   kind!: 'upsert' | 'delete';
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 }
 
 /** A user the device acknowledged holding (code 0 within `sync_size`), with the entry version it holds. */
 @Entity({ tableName: 'device_user' })
+@Index({ name: 'device_user_user_id_index', properties: ['userId'] })
 export class DeviceUser {
   @ManyToOne(() => Device, { ref: true, primary: true, deleteRule: 'cascade' })
   device!: Ref<Device>;
@@ -36,7 +39,7 @@ export class DeviceUser {
   @Property({ type: 'string', length: 32 })
   version!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
   syncedAt: Date = new Date();
 }
 
@@ -75,10 +78,10 @@ export class DeviceResync {
   @Property({ type: 'boolean' })
   resetAcked: boolean = false;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
   startedAt: Date = new Date();
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
   updatedAt: Date = new Date();
 
   @Property({ type: 'datetime', nullable: true })
@@ -90,6 +93,7 @@ export type CheckOutcome = (typeof CHECK_OUTCOMES)[number];
 
 /** A `user_sync_check` (§2) and what came of it. */
 @Entity({ tableName: 'device_check' })
+@Index({ name: 'device_check_device_id_index', properties: ['device', 'id'] })
 export class DeviceCheck {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -100,7 +104,7 @@ export class DeviceCheck {
   @Property({ type: 'string', length: 128 })
   mid!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
   receivedAt: Date = new Date();
 
   @Property({ type: 'integer' })

@@ -1,4 +1,4 @@
-import { Entity, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { Person } from './person.entity';
 import type { ModelParams } from '../../targets/cloud/model-params';
 import type { AccessTimeWindow } from '../../targets/cloud/messages';
@@ -45,10 +45,10 @@ export class Device {
   model: ModelParams;
 
   /** `*_config` definitions of the model, keyed by setting name without `_config`. */
-  @Property({ type: 'json' })
+  @Property({ type: 'json', defaultRaw: "'{}'" })
   configParams: Record<string, DeviceConfigParam> = {};
 
-  @Property({ type: 'json' })
+  @Property({ type: 'json', defaultRaw: "'{}'" })
   properties: Record<string, DevicePropertyValue> = {};
 
   /** The full set last acknowledged by the device (§10); null until one was sent. */
@@ -56,10 +56,10 @@ export class Device {
   openingHours?: AccessTimeWindow[] | null;
 
   /** Careers (= departments in seed 002) whose active people this device should hold. */
-  @Property({ type: 'json' })
+  @Property({ type: 'json', defaultRaw: "'[]'" })
   careers: string[] = [];
 
-  @Property({ type: 'boolean' })
+  @Property({ type: 'boolean', default: false })
   online: boolean = false;
 
   @Property({ type: 'datetime', nullable: true })
@@ -96,6 +96,7 @@ export class Device {
 
 /** "This person belongs on this device", besides the device's careers. */
 @Entity({ tableName: 'device_assignment' })
+@Index({ name: 'device_assignment_person_id_index', properties: ['person'] })
 export class DeviceAssignment {
   @ManyToOne(() => Device, { ref: true, primary: true, deleteRule: 'cascade' })
   device: Ref<Device>;
@@ -103,7 +104,7 @@ export class DeviceAssignment {
   @ManyToOne(() => Person, { ref: true, primary: true, deleteRule: 'cascade' })
   person: Ref<Person>;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
   constructor(device: Ref<Device>, person: Ref<Person>) {
