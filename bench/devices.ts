@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createLogger } from '../src/logger';
 import { createActivities } from '../src/activities';
@@ -11,9 +12,7 @@ import { registerDevice } from '../src/devices/device-registry';
 import { desiredPage, expectedHash, rows, upsertEntry, type Db, type DesiredRow } from '../src/devices/device-people';
 import { signalDeviceSync } from '../src/devices/device-sync-client';
 import { SimulatedDevice } from '../src/targets/cloud/device-simulator';
-import { deviceResyncSignal } from '../src/workflows/contracts';
-import { deviceFullResyncWorkflowId, deviceSyncWorkflowId } from '../src/workflows/device-contracts';
-import type { Client } from '@temporalio/client';
+import { deviceFullResyncWorkflowId, deviceResyncSignal, deviceSyncWorkflowId } from '../src/workflows/contracts';
 import { FaceIndexStore } from '../src/photos/face-index-store';
 import { DEFAULT_PHOTO_SETTINGS, TARGET_PROFILES } from '../src/photos/photo-settings';
 import { TerminalClients } from '../src/activities/terminal-clients';
@@ -38,7 +37,9 @@ async function traceResync(temporal: Client, deviceId: string, startedAt: number
     const line = (history.events ?? [])
       .map((e) => {
         const at = e.eventTime ? Number(e.eventTime.seconds ?? 0) * 1000 + Math.round((e.eventTime.nanos ?? 0) / 1e6) : 0;
-        const type = String(e.eventType ?? '').replace('EVENT_TYPE_', '').toLowerCase();
+        // Each event carries exactly one `…EventAttributes`: its name is the event's type.
+        const attributes = Object.entries(e).find(([k, v]) => k.endsWith('EventAttributes') && v !== null && v !== undefined)?.[0];
+        const type = attributes?.replace(/EventAttributes$/, '') ?? String(e.eventType);
         return { at: at - startedAt, type };
       })
       .filter((e) => e.at >= -5 && e.at < 2000)

@@ -58,7 +58,6 @@ function toDeviceFailure(e: unknown): unknown {
   }
 }
 
-
 const noCounts = (): DevicePushCounts => ({ batches: 0, applied: 0, partial: 0 });
 
 export function createDeviceActivities(deps: DeviceActivityDeps) {
@@ -168,8 +167,6 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
       }
       if (input.begin !== undefined && row?.run_key !== input.runKey) {
         row = await beginResync(db(), { deviceId: input.deviceId, runKey: input.runKey, ...input.begin });
-        // Beginning clears the capacity alert.
-        d = { ...d, capacity_full: false };
       }
       if (row === undefined || row.run_key !== input.runKey) {
         throw ApplicationFailure.nonRetryable('another resync replaced this one', DeviceFailureType.ResyncSuperseded);

@@ -269,8 +269,6 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
         return applyTerminalOps(fork(), deps, { ...input, terminal, client });
       });
     },
-
-
   };
 }
 

@@ -15,7 +15,6 @@ interface PlannedOp {
   op: TerminalOpKind;
 }
 
-
 const canUpload = (terminal: Terminal): boolean => terminal.capabilities?.faceUpload.binary === true;
 
 /**

@@ -39,15 +39,15 @@ export function desiredCte(extraWhere = 'true'): string {
   // Two joins rather than per-row EXISTS: the career branch walks person by career_id (indexed), so the §2
   // expectation of 10,000 people takes milliseconds. UNION drops a person who is both in a career and assigned.
   return `desired as (
-    (select ${DESIRED_COLS} from device d
+    select ${DESIRED_COLS} from device d
       join career c on d.careers @> jsonb_build_array(c.name)
       join person p on p.career_id = c.id
-    where d.id = (select id from dev) and p.active and (${extraWhere}))
+    where d.id = (select id from dev) and p.active and (${extraWhere})
     union
-    (select ${DESIRED_COLS} from device_assignment a
+    select ${DESIRED_COLS} from device_assignment a
       join person p on p.id = a.person_id
       join career c on c.id = p.career_id
-    where a.device_id = (select id from dev) and p.active and (${extraWhere}))
+    where a.device_id = (select id from dev) and p.active and (${extraWhere})
   )`;
 }
 

@@ -14,10 +14,10 @@ export const APP_ID = 'gatesync';
 export const GATEWAY = { username: 'gatesync-gw', password: 'gw-secret-for-tests-0123456789' };
 export const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
-/** Short pauses so the protocol's minutes become seconds in tests. */
 /** A career name of its own for one test. */
 export const newCareer = (prefix = 'Career'): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
+/** Short pauses so the protocol's minutes become seconds in tests. */
 export const TEST_SYNC_DEFAULTS: DeviceSyncDefaults = { busyPauseMs: 1500, pushBudgetMs: 2000, idleRecheckMs: 60_000, offlineRecheckMs: 3000 };
 
 export interface DeviceStack {
@@ -54,12 +54,13 @@ export async function startDeviceStack(
   const s = opts.services ?? (await startServices());
   const taskQueue = s.taskQueue();
   const requestTimeoutMs = opts.requestTimeoutMs ?? 1000;
+  const syncDefaults = { ...TEST_SYNC_DEFAULTS, ...opts.syncDefaults };
   const gateway = await DeviceGateway.start({
     orm: s.orm,
     databaseUrl: s.databaseUrl,
     temporal: s.temporal,
     taskQueue,
-    syncDefaults: { ...TEST_SYNC_DEFAULTS, ...opts.syncDefaults },
+    syncDefaults,
     logger,
     dataDir: s.dataDir,
     mqtt: { host: '127.0.0.1', port: 0, ...GATEWAY, appId: APP_ID, requestTimeoutMs },
@@ -103,7 +104,7 @@ export async function startDeviceStack(
     },
     progress: (deviceId) => s.temporal.workflow.getHandle(deviceSyncWorkflowId(deviceId)).query(deviceSyncProgressQuery),
     requestResync: (deviceId) =>
-      signalDeviceSync({ temporal: s.temporal, taskQueue, defaults: TEST_SYNC_DEFAULTS }, deviceId, deviceResyncSignal, { reason: 'manual' }),
+      signalDeviceSync({ temporal: s.temporal, taskQueue, defaults: syncDefaults }, deviceId, deviceResyncSignal, { reason: 'manual' }),
     sql: <T>(q: string, params: unknown[] = []) => rows<T>(s.orm.em.getKnex(), q, params),
     async close() {
       await Promise.allSettled(devices.map((d) => d.stop()));

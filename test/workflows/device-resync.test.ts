@@ -14,7 +14,6 @@ afterAll(async () => {
 
 const career = () => newCareer();
 const progress = (id: string) => k.progress(id);
-const requestResync = (id: string) => k.requestResync(id);
 
 const inSync = (deviceId: string, d: SimulatedDevice) => k.inSync(deviceId, d, 30_000);
 
@@ -39,7 +38,7 @@ describe('deviceFullResync (digest §1/§2)', () => {
     await inSync(id, d);
     d.corruptLocalUser({ userId: 2_000_000_001, name: 'Stray' });
     const from = d.userSyncLog.length;
-    await requestResync(id);
+    await k.requestResync(id);
     await eventually(async () => (await resyncRow(id))?.state === 'completed', 'the resync to complete');
     await inSync(id, d);
     const log = d.userSyncLog.slice(from);
@@ -55,7 +54,7 @@ describe('deviceFullResync (digest §1/§2)', () => {
     const { id, secret } = await k.addDevice({ careers: [career()] });
     const d = await k.startDevice(id, secret);
     d.corruptLocalUser({ userId: 77, name: 'Stray' });
-    await requestResync(id);
+    await k.requestResync(id);
     await eventually(async () => (await resyncRow(id))?.state === 'completed', 'the resync to complete');
     expect(d.userSyncLog.at(-1)).toEqual({ reset: true, total_count: 0, users: [] });
     expect(d.users()).toHaveLength(0);
@@ -163,7 +162,7 @@ describe('worker restart', () => {
     // The career is attached behind the queue's back, so only the resync brings the people.
     await k.sql(`update device set careers = ?::jsonb, model = model || '{"userSyncSize": 1}'::jsonb where id = ?`, [JSON.stringify([c]), id]);
     const from = d.userSyncLog.length;
-    await requestResync(id);
+    await k.requestResync(id);
     await eventually(async () => ((await resyncRow(id))?.sent ?? 0) >= 60, 'the resync under way');
     await k.restartWorker();
     expect((await resyncRow(id))?.state).toBe('running');

@@ -72,8 +72,6 @@ async function withDeviceStack<T>(s: Services, run: (k: DeviceStack) => Promise<
   return result;
 }
 
-const requestResync = (k: DeviceStack, deviceId: string) => k.requestResync(deviceId);
-
 /** A connected device holding a fresh career of `people` people, its `deviceSync` idle after the first push. */
 async function deviceHoldingCareer(s: Services, k: DeviceStack, people: number, userSyncSize: number) {
   const career = newCareer('Replay');
@@ -93,7 +91,7 @@ function recordBusyResync(s: Services): Promise<WorkflowHandle> {
   return withDeviceStack(s, async (k) => {
     const { id, d } = await deviceHoldingCareer(s, k, 5, 2);
     d.setBusy(2500);
-    await requestResync(k, id);
+    await k.requestResync(id);
     const h = s.temporal.workflow.getHandle(deviceFullResyncWorkflowId(id));
     const r = await eventually(async (): Promise<DeviceResyncResult> => h.result(), 'the resync result');
     expect(r).toMatchObject({ state: 'completed', total: 5, sent: 5 });
@@ -202,7 +200,7 @@ const RECORDINGS: Recording[] = [
     record: (s) =>
       withDeviceStack(s, async (k) => {
         const { id, d, sync: h } = await deviceHoldingCareer(s, k, 7, 3);
-        await requestResync(k, id);
+        await k.requestResync(id);
         const p = await eventually(async () => {
           const q = await h.query(deviceSyncProgressQuery);
           return q.counters.resyncs === 1 && q.state === 'idle' && q.resync === null ? q : undefined;
