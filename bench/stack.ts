@@ -27,8 +27,8 @@ export interface BenchStack {
 /** The same real services as `npm start`, on free ports in a throw-away directory. */
 export async function startBenchStack(): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), 'gatesync-bench-'));
-  chmodSync(dir, 0o755);
-  const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort(), database: 'gatesync' });
+  chmodSync(dir, 0o711);
+  const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort(), database: 'gatesync', password: randomBytes(18).toString('base64url') });
   const orm = await initOrm(pg.url, { pool: { min: 0, max: 5 } });
   await migrateUp(orm);
   const binary = resolveTemporalBinary();
@@ -63,6 +63,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       await server.stop();
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });
+      rmSync(pg.dataDir, { recursive: true, force: true });
     },
   };
 }

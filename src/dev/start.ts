@@ -24,6 +24,7 @@ import { SecretBox } from '../security/secret-box';
 import { Terminal } from '../db/entities';
 import { startDeviceGatewayFromConfig } from '../devices/gateway-from-config';
 import { startDemoDevices } from './demo-devices';
+import { SetupStepError, reasonOf, setupStep } from './setup-step';
 
 /**
  * `npm start`: everything on embedded defaults — PostgreSQL, the Temporal dev server with its Web
@@ -67,24 +68,27 @@ async function main(): Promise<void> {
   try {
     const db = await startDatabase(config, (l) => logger.debug({ component: 'postgres' }, l));
     stops.push(['postgres', db.stop]);
-    const orm = await initOrm(db.url);
+    const orm = await setupStep('connect to PostgreSQL', () => initOrm(db.url));
     stops.push(['orm', () => orm.close()]);
-    const applied = await migrateUp(orm);
+    const applied = await setupStep('migrate the database', () => migrateUp(orm));
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
 
     let temporalAddress = config.temporal.address;
     let uiUrl = config.temporal.uiUrl ?? null;
     if (temporalAddress === undefined) {
-      const binary = resolveTemporalBinary({ env: process.env });
-      if (binary.path === undefined) throw new Error(`no Temporal CLI binary (tried: ${binary.tried.join('; ')})`);
-      const server = await startTemporalDevServer({
+      const binary = await setupStep('obtain the Temporal CLI', () => {
+        const found = resolveTemporalBinary({ env: process.env });
+        if (found.path === undefined) throw new Error(`no Temporal CLI binary (tried: ${found.tried.join('; ')})`);
+        return { ...found, path: found.path };
+      });
+      const server = await setupStep(`start the Temporal dev server on 127.0.0.1:${config.temporal.devPort}`, () => startTemporalDevServer({
         binary: binary.path,
         port: config.temporal.devPort,
         uiPort: config.temporal.uiPort,
         dbFile: join(config.dataDir, 'temporal.sqlite'),
         namespace: config.temporal.namespace,
         log: (l) => logger.debug({ component: 'temporal' }, l),
-      });
+      }));
       stops.push(['temporal', server.stop]);
       temporalAddress = server.address;
       uiUrl = server.uiUrl;
@@ -92,7 +96,7 @@ async function main(): Promise<void> {
 
     let hikUrl = config.hikcentral.url;
     if (hikUrl === undefined) {
-      const sim = await startHikCentralSimulator({
+      const sim = await setupStep(`start the HikCentral simulator on :${config.hikcentral.simPort}`, () => startHikCentralSimulator({
         port: config.hikcentral.simPort,
         appKey: config.hikcentral.appKey,
         appSecret: config.hikcentral.appSecret,
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
           { orgIndexCode: '1', orgName: 'Universidad', parentOrgIndexCode: '0' },
           { orgIndexCode: '2', orgName: 'Estudiantes', parentOrgIndexCode: '1' },
         ],
-      });
+      }));
       stops.push(['hikcentral simulator', sim.close]);
       hikUrl = sim.url;
     }
@@ -110,10 +114,10 @@ async function main(): Promise<void> {
 
     // One face index for the API and the worker, which share this process.
     const photos: PhotoPipeline = { settings: config.photos.settings, faces: new FaceIndexStore() };
-    const seeded = await seedDemoData(orm, photos);
+    const seeded = await setupStep('seed the demo data', () => seedDemoData(orm, photos));
     if (seeded.created > 0) logger.info(seeded, 'demo data seeded');
     const secrets = new SecretBox(config.secretKey ?? persistentDevSecretKey(config.dataDir));
-    const demoTerminals = await startDemoTerminals(orm, secrets, config.terminals.simPort);
+    const demoTerminals = await setupStep(`start the terminal simulators on :${config.terminals.simPort}`, () => startDemoTerminals(orm, secrets, config.terminals.simPort));
     stops.push(['terminal simulators', demoTerminals.close]);
     const terminals = new TerminalClients(secrets, config.terminals.timeoutMs);
     stops.push(['terminal clients', () => terminals.close()]);
@@ -124,19 +128,19 @@ async function main(): Promise<void> {
       shutdownSignals: [],
       telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
     });
-    const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+    const nativeConnection = await setupStep(`connect to Temporal at ${temporalAddress}`, () => NativeConnection.connect({ address: temporalAddress }));
     stops.push(['worker connection', () => nativeConnection.close()]);
     // Cloud devices (issue 5): the embedded MQTT broker and the gateway, which the worker's activities send through.
     const gatewayConnection = await Connection.connect({ address: temporalAddress });
     stops.push(['gateway connection', () => gatewayConnection.close()]);
-    const gateway = await startDeviceGatewayFromConfig(config, {
+    const gateway = await setupStep(`start the MQTT broker and device gateway on ${config.devices.mqttUrl ?? `${config.devices.mqttHost}:${config.devices.mqttPort}`}`, () => startDeviceGatewayFromConfig(config, {
       orm,
       databaseUrl: db.url,
       temporal: new Client({ connection: gatewayConnection, namespace: config.temporal.namespace }),
       logger,
-    });
+    }));
     stops.push(['device gateway', () => gateway.close()]);
-    const worker = await createHikCentralWorker({
+    const worker = await setupStep('start the worker', () => createHikCentralWorker({
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
@@ -149,7 +153,7 @@ async function main(): Promise<void> {
         terminalValidityDays: config.terminals.validityDays,
         devices: { link: gateway.client, requestTimeoutMs: config.devices.requestTimeoutMs },
       },
-    });
+    }));
     const workerRun = worker.run();
     stops.push([
       'worker',
@@ -177,11 +181,9 @@ async function main(): Promise<void> {
     };
     mkdirSync(apiConfig.photos.importRoot as string, { recursive: true });
     const app = createApp(buildApiDeps({ config: apiConfig, orm, temporal, hikcentral, token, logger, photos }));
-    const server: Server = await new Promise((resolve) => {
-      const s = app.listen(config.api.port, config.api.host, () => resolve(s));
-    });
+    const server: Server = await setupStep(`start the API on ${config.api.host}:${config.api.port}`, () => listen(app, config.api.port, config.api.host));
     stops.push(['api', () => new Promise<void>((r) => server.close(() => r()))]);
-    const fleet = await startDemoDevices({ orm, url: gateway.url, count: config.devices.simCount, dataDir: config.dataDir, appId: config.devices.appId, logger });
+    const fleet = await setupStep('start the simulated doors', () => startDemoDevices({ orm, url: gateway.url, count: config.devices.simCount, dataDir: config.dataDir, appId: config.devices.appId, logger }));
     if (fleet !== null) stops.push(['simulated devices', fleet.stop]);
 
     const apiUrl = `http://${config.api.host}:${config.api.port}`;
@@ -206,7 +208,9 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } catch (e) {
-    logger.error({ err: e }, 'start-up failed');
+    // Plain words on stderr, whatever the log level: which step failed and why.
+    process.stderr.write(`\ngatesync could not start: ${e instanceof SetupStepError ? e.message : reasonOf(e)}\n\n`);
+    logger.debug({ err: e }, 'start-up failed');
     await stopAll();
     process.exit(1);
   }
@@ -228,6 +232,15 @@ function persistentDevToken(dataDir: string): string {
   const token = randomBytes(24).toString('base64url');
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return token;
+}
+
+/** Resolves once listening; rejects with the reason (e.g. the port is taken) instead of crashing. */
+function listen(app: ReturnType<typeof createApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolveListen, reject) => {
+    const s = app.listen(port, host);
+    s.once('listening', () => resolveListen(s));
+    s.once('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code === 'EADDRINUSE' ? `port ${port} is in use (set API_PORT)` : e.message)));
+  });
 }
 
 void main();

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -162,4 +162,37 @@ describe('npm start on embedded defaults (a fresh data dir, then a restart on it
     expect(done.run.counts.synced + done.run.counts.photoRejected).toBe(demo.length);
     expect(await stop(second)).toBe(0);
   }, 600_000);
+
+  it('given its API port taken, should stop naming the step that failed and why, leaving nothing running', async () => {
+    const ports = {
+      EMBEDDED_PG_PORT: await freePort(),
+      TEMPORAL_DEV_PORT: await freePort(),
+      TEMPORAL_UI_PORT: await freePort(),
+      API_PORT: await freePort(),
+      HIKCENTRAL_SIM_PORT: await freePort(),
+      ISAPI_SIM_PORT: await freePortPair(),
+      MQTT_PORT: await freePort(),
+    };
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(ports.API_PORT, '127.0.0.1', () => r()));
+    const otherDataDir = mkdtempSync(join(tmpdir(), 'gatesync-start-fails-'));
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, GATESYNC_DATA_DIR: otherDataDir, LOG_LEVEL: 'silent', DEVICE_SIM_COUNT: '0', NODE_ENV: 'development' };
+      for (const k of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'HIKCENTRAL_URL', 'MQTT_URL', 'GATESYNC_API_TOKEN', 'GATESYNC_SECRET_KEY']) delete env[k];
+      for (const [k, v] of Object.entries(ports)) env[k] = String(v);
+      const failure = await start(env).then(
+        () => undefined,
+        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+      );
+      expect(failure).toContain('exited with 1 during start-up');
+      expect(failure).toContain(`gatesync could not start: start the API on 127.0.0.1:${ports.API_PORT} failed: port ${ports.API_PORT} is in use`);
+      // What it had started before the failing step was stopped again.
+      for (const [name, port] of Object.entries(ports)) {
+        if (name !== 'API_PORT') expect(await listening(port), `${name} ${port} still open after the failed start`).toBe(false);
+      }
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+      rmSync(otherDataDir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
