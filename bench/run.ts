@@ -5,9 +5,10 @@ import { benchBulkSync } from './bulk-sync';
 import { benchPhotos } from './photos';
 import { benchTerminalSync } from './terminal-sync';
 import { benchDevices } from './devices';
+import { benchDeviceAuth } from './device-auth';
 
 /**
- * `npm run bench [-- bulk-sync | photos | terminal-sync | devices]`: runs the benchmarks and prints figures with their ratio to the
+ * `npm run bench [-- bulk-sync | photos | terminal-sync | devices | device-auth]`: runs the benchmarks and prints figures with their ratio to the
  * target. Never part of `npm test`. Sizes: BENCH_N (default 500), BENCH_LARGE_N (default 20000).
  */
 async function main(): Promise<void> {
@@ -76,6 +77,17 @@ async function main(): Promise<void> {
     for (const r of f.resync) row(`resync ${r.users} users, size ${r.size}: wall ÷ (batches × rtt)`, r.ratio.toFixed(3), '≤ 1.15', r.ratio / 1.15);
     row(`access-event ingestion (${f.ingestion.events} events)`, `${f.ingestion.perSec.toFixed(0)}/s`, '≥ 5000/s', 5000 / f.ingestion.perSec);
     row(`XOR-hash expectation, ${f.hash.devices} devices × ${f.hash.users} users`, `${f.hash.wallMs.toFixed(0)} ms`, '< 2000 ms', f.hash.wallMs / 2000);
+  }
+  if (only === undefined || only === 'device-auth') {
+    process.stdout.write('bench/device-auth\n');
+    const f = await benchDeviceAuth({ logins: Number(process.env.BENCH_AUTH_LOGINS ?? 60), log });
+    results.deviceAuth = f;
+    // Symmetric: an unknown id answering faster or slower than a registered one both tell it apart.
+    const spread = Math.max(f.ratio, 1 / f.ratio);
+    process.stdout.write(
+      `  ${'login time, unknown id ÷ registered id (wrong secret)'.padEnd(52)} ${f.ratio.toFixed(3).padStart(12)}   target 0.9–1.1    ratio ${(spread / 1.1).toFixed(3)} ${spread <= 1.1 ? 'ok' : 'MISSED'}\n`,
+    );
+    process.stdout.write(`  (the same without the dummy hash, as before: ${f.ratioWithoutDummy.toFixed(3)})\n`);
   }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', `bench-${Date.now()}.json`), JSON.stringify(results, null, 2));

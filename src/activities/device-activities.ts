@@ -6,6 +6,7 @@ import type { DownCmd, DownFields } from '../targets/cloud/messages';
 import { acknowledge, pendingAfterFold, planBatch, queuedUsers } from '../devices/device-queue';
 import { desiredPage, expectedHash, rows, upsertEntry, type Db, type DesiredPage, type DesiredRow } from '../devices/device-people';
 import { beginResync, finishResync, flushResync, loadResync, setResyncState } from '../devices/device-resync-store';
+import { clearDeviceAlerts, raiseDeviceAlert, type AlertClearCause } from '../devices/device-alerts';
 import { hashesEqual } from '../targets/cloud/xor-hash';
 import {
   DeviceFailureType,
@@ -37,6 +38,8 @@ interface DeviceRow {
   online: boolean;
   user_sync_size: number;
   capacity_full: boolean;
+  /** The busy alert or a sync error is open: the next success clears them. */
+  sync_alerted: boolean;
 }
 
 /** Per-batch flush of a full resync's acknowledgements: at most this many entries or this long unwritten. */
@@ -70,7 +73,8 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
   async function loadDevice(deviceId: string): Promise<DeviceRow | undefined> {
     const [r] = await rows<DeviceRow>(
       db(),
-      `select online, greatest(1, coalesce((model->>'userSyncSize')::int, 1)) as user_sync_size, capacity_full_at is not null as capacity_full
+      `select online, greatest(1, coalesce((model->>'userSyncSize')::int, 1)) as user_sync_size, capacity_full_at is not null as capacity_full,
+         (busy_at is not null or last_sync_error is not null) as sync_alerted
        from device where id = ?`,
       [deviceId],
     );
@@ -81,14 +85,26 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
     try {
       return (await link().request(deviceId, 'user_sync', { payload }, { timeoutMs: deps.requestTimeoutMs })).data.payload;
     } catch (e) {
+      // §1: no answer is retried; meanwhile the device shows why its queue is not moving.
+      if (e instanceof CloudDeviceError && e.kind === 'timeout') {
+        const detail = `no answer to user_sync within ${deps.requestTimeoutMs} ms`;
+        await raiseDeviceAlert(db(), deviceId, 'syncError', detail).catch(() => undefined);
+      }
       throw toDeviceFailure(e);
     }
   }
 
-  async function markDevice(deviceId: string, what: 'busy' | 'capacityFull' | 'ok', error: string | null): Promise<void> {
-    const set =
-      what === 'busy' ? 'busy_at = now()' : what === 'capacityFull' ? 'capacity_full_at = coalesce(capacity_full_at, now())' : 'busy_at = null';
-    await db().raw(`update device set ${set}, last_sync_error = ? where id = ?`, [error, deviceId]);
+  /** §1 code 1 or 2: the alert, and the same text as the device's last sync error. */
+  async function raiseAnswerAlert(deviceId: string, kind: 'busy' | 'capacityFull', detail: string): Promise<void> {
+    await raiseDeviceAlert(db(), deviceId, kind, detail);
+    await raiseDeviceAlert(db(), deviceId, 'syncError', detail);
+  }
+
+  /** A success (code 0, or nothing left to push) ends the busy alert and the last sync error. */
+  async function syncSucceeded(deviceId: string, d: DeviceRow, cause: AlertClearCause): Promise<void> {
+    if (!d.sync_alerted) return;
+    await clearDeviceAlerts(db(), deviceId, ['busy', 'syncError'], cause);
+    d.sync_alerted = false;
   }
 
   return {
@@ -112,15 +128,18 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         if (d === undefined) return { outcome: 'deviceGone', counts };
         if (!d.online) return { outcome: 'offline', counts };
         const batch = await planBatch(db(), input.deviceId, d.user_sync_size, d.capacity_full);
-        if (batch.length === 0) return { outcome: 'drained', counts, queued: 0 };
+        if (batch.length === 0) {
+          await syncSucceeded(input.deviceId, d, 'queueDrained');
+          return { outcome: 'drained', counts, queued: 0 };
+        }
         const answer = await userSync(input.deviceId, { reset: false, users: batch.map((e) => e.entry) });
         if (answer.code === 1) {
           // §1 code 1: stop inserting; queued inserts are dropped by folding while the alert is on.
-          await markDevice(input.deviceId, 'capacityFull', 'capacity full: the device refused further users');
+          await raiseAnswerAlert(input.deviceId, 'capacityFull', 'capacity full: the device refused further users');
           return { outcome: 'capacityFull', counts, queued: await queuedUsers(db(), input.deviceId) };
         }
         if (answer.code === 2) {
-          await markDevice(input.deviceId, 'busy', 'device busy');
+          await raiseAnswerAlert(input.deviceId, 'busy', 'device busy');
           return { outcome: 'busy', counts, queued: await queuedUsers(db(), input.deviceId) };
         }
         // §1: only the first sync_size entries count as synced; the tail stays queued and goes again.
@@ -129,7 +148,11 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         counts.batches++;
         counts.applied += applied;
         if (applied < batch.length) counts.partial++;
-        if (applied === 0) return { outcome: 'noProgress', counts };
+        if (applied === 0) {
+          await raiseDeviceAlert(db(), input.deviceId, 'syncError', 'the device applied nothing of a batch');
+          return { outcome: 'noProgress', counts };
+        }
+        await syncSucceeded(input.deviceId, d, 'pushAcknowledged');
         heartbeat(counts);
         if (Date.now() - started >= input.budgetMs) return { outcome: 'more', counts, queued: await queuedUsers(db(), input.deviceId) };
       }
@@ -262,7 +285,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           if (batch.length === 0 && resetAcked) {
             await flush();
             await setResyncState(db(), input.deviceId, input.runKey, 'completed');
-            await markDevice(input.deviceId, 'ok', null);
+            await syncSucceeded(input.deviceId, d, 'queueDrained');
             return result('completed');
           }
           const users = batch.map(upsertEntry);
@@ -272,20 +295,26 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           );
           if (answer.code === 1) {
             await flush();
-            await markDevice(input.deviceId, 'capacityFull', 'capacity full during a full resync');
+            await raiseAnswerAlert(input.deviceId, 'capacityFull', 'capacity full during a full resync');
             await setResyncState(db(), input.deviceId, input.runKey, 'capacityFull');
             return result('capacityFull');
           }
           if (answer.code === 2) {
             await flush();
-            await markDevice(input.deviceId, 'busy', 'device busy');
+            await raiseAnswerAlert(input.deviceId, 'busy', 'device busy');
             return result('busy');
           }
           const applied = Math.min(answer.sync_size ?? 0, batch.length);
           if (!resetAcked) {
             resetAcked = true;
             resetUnflushed = true;
+            // §1 reset: the device deleted all local people, so it has room again.
+            if (d.capacity_full) {
+              await clearDeviceAlerts(db(), input.deviceId, ['capacityFull'], 'resetAcknowledged');
+              d.capacity_full = false;
+            }
           }
+          await syncSucceeded(input.deviceId, d, 'pushAcknowledged');
           ahead.splice(0, applied);
           for (const r of batch.slice(0, applied)) unflushed.push({ u: r.user_id, v: r.version });
           if (applied > 0) cursor = (batch[applied - 1] as DesiredRow).user_id;

@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV3 } from '@asteasolutions/zod-to-open
 import { z } from 'zod';
 import { ciParams, createPersonBody, listPersonsQuery, photoReviewBody } from './routes/persons/schemas';
 import { registerTerminalPaths } from './routes/terminals/openapi';
+import { registerDevicePaths } from './routes/devices/openapi';
 import { listSyncsQuery, outcomesQuery, startCareerSyncBody, startCareerSyncParams, workflowIdParams } from './routes/syncs/schemas';
 
 let cached: ReturnType<OpenApiGeneratorV3['generateDocument']> | undefined;
@@ -80,6 +81,7 @@ export function openApiDocument(): ReturnType<OpenApiGeneratorV3['generateDocume
   registry.registerPath({ method: 'get', path: '/biometrico/getperson-est/{ci}', security, request: { params: ciParams }, responses: { 200: json('{ registrado } — seed 000') } });
 
   registerTerminalPaths(registry, { security, json, error });
+  registerDevicePaths(registry, { security, json, error });
 
   cached = new OpenApiGeneratorV3(registry.definitions).generateDocument({
     openapi: '3.0.3',

@@ -9,7 +9,9 @@ import { devicePresenceSignal, deviceQueueChangedSignal, deviceSyncCheckSignal }
 import { CaptureStore } from './capture-store';
 import { DeviceInbox } from './device-inbox';
 import { DEVICE_SYNC_CHANNEL, rows, type Db } from './device-people';
-import { verifyDeviceSecret } from './device-secret';
+import { DeviceSecretVerifier } from './device-secret';
+import { registryAuthenticator } from './device-authenticator';
+import { DEVICE_REVOKED_CHANNEL, staleSessions } from './session-revocation';
 import { signalDeviceSync, type DeviceSyncDefaults, type DeviceSyncStarter } from './device-sync-client';
 
 /**
@@ -24,7 +26,11 @@ import { signalDeviceSync, type DeviceSyncDefaults, type DeviceSyncStarter } fro
  *   access_capture (§13)      → blob store + device_capture row
  *   feature_error (§5)        → device_feature_error rows
  *
- * It also LISTENs to `gatesync_device_sync` (the queue triggers' NOTIFY) and wakes the device's workflow.
+ * It also LISTENs to `gatesync_device_sync` (the queue triggers' NOTIFY) and wakes the device's workflow, and to
+ * `gatesync_device_revoked` (a device deleted or its secret rotated, by any writer): the embedded broker then
+ * drops that device's session at once. Notifications are lost while nobody listens, so the gateway also re-checks
+ * every session against the registry when its listener (re)connects, when a device connects, and every
+ * `sessionRecheckMs`: a session whose device is gone, or that logged in with a secret since replaced, is closed.
  * Run exactly one per deployment: every gateway connection receives every up message (no shared subscriptions).
  */
 
@@ -50,7 +56,16 @@ export interface DeviceGatewayOptions {
   };
   /** Coalesce queue notifications of one device for this long before signalling (default 50 ms). */
   notifyDebounceMs?: number;
+  /** First wait before reconnecting a lost listener connection; doubles up to 30 s (default 1000 ms). */
+  listenerRetryMs?: number;
+  /** Every session is re-checked against the registry this often, whatever was heard (default 60 s). */
+  sessionRecheckMs?: number;
+  /** Checks device logins (default: scrypt with a dummy hash made at start for unknown ids). */
+  secretVerifier?: DeviceSecretVerifier;
 }
+
+/** The listener's `application_name`, so an operator (or a test) can find its backend. */
+export const LISTENER_APPLICATION_NAME = 'gatesync-gateway-listener';
 
 export class DeviceGateway {
   private readonly log: Logger;
@@ -59,6 +74,8 @@ export class DeviceGateway {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly debounce = new Map<string, NodeJS.Timeout>();
   private listener: PgClient | undefined;
+  private listenerTimer: NodeJS.Timeout | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   private constructor(
@@ -93,10 +110,7 @@ export class DeviceGateway {
         host: opts.mqtt.host,
         logger: opts.logger,
         gatewayCredentials: { username: opts.mqtt.username, password: opts.mqtt.password },
-        authenticate: async (deviceId, secret) => {
-          const [row] = await rows<{ secret_hash: string }>(db, 'select secret_hash from device where id = ?', [deviceId]);
-          return row !== undefined && (await verifyDeviceSecret(secret, row.secret_hash));
-        },
+        authenticate: registryAuthenticator(db, opts.secretVerifier ?? (await DeviceSecretVerifier.create())),
         // Devices reconnect as soon as the broker listens, before the gateway below exists: keep those events.
         onPresence: (e) => (gateway !== undefined ? gateway.onPresence(e) : early.push(e)),
       });
@@ -114,7 +128,8 @@ export class DeviceGateway {
       gateway = new DeviceGateway(opts, client, broker, db);
       client.onUnsolicited((m, c) => (gateway as DeviceGateway).dispatch(m, c));
       for (const e of early.splice(0)) gateway.onPresence(e);
-      await gateway.listen();
+      await gateway.connectListener();
+      gateway.startSessionRechecks();
       log.info({ url: gateway.url, embedded: broker !== undefined }, 'device gateway ready');
       return gateway;
     } catch (err) {
@@ -128,7 +143,11 @@ export class DeviceGateway {
     this.closed = true;
     for (const t of this.debounce.values()) clearTimeout(t);
     this.debounce.clear();
-    await this.listener?.end().catch(() => undefined);
+    clearTimeout(this.listenerTimer);
+    clearInterval(this.recheckTimer);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
     await this.client.close();
     await this.broker?.close();
     await Promise.allSettled([...this.chains.values()]);
@@ -150,6 +169,9 @@ export class DeviceGateway {
   private onPresence(e: PresenceEvent): void {
     void this.serial(e.deviceId, async () => {
       const known = await this.inbox.recordPresence(e.deviceId, e.online, e.reason, e.at);
+      // The login was checked a moment ago, but a delete or rotation may have landed since (its NOTIFY found no
+      // session yet to drop): look again now that the session exists.
+      if (e.online) await this.recheckSessions(e.deviceId);
       if (!known || this.closed) return;
       await signalDeviceSync(this.starter, e.deviceId, devicePresenceSignal, { online: e.online, at: e.at.toISOString() });
     });
@@ -169,52 +191,136 @@ export class DeviceGateway {
         await signalDeviceSync(this.starter, deviceId, devicePresenceSignal, { online: true, at: new Date().toISOString() });
       }
       const data = message.data;
+      let known: boolean;
       switch (data.cmd) {
         case 'user_sync_check': {
           const checkId = await this.inbox.storeCheck(deviceId, message.mid, data.payload);
-          if (checkId === undefined || this.closed) return;
-          await signalDeviceSync(this.starter, deviceId, deviceSyncCheckSignal, { checkId });
-          return;
+          known = checkId !== undefined;
+          if (checkId !== undefined && !this.closed) {
+            await signalDeviceSync(this.starter, deviceId, deviceSyncCheckSignal, { checkId });
+          }
+          break;
         }
         case 'access_data_upload': {
           const stored = await this.inbox.storeAccessEvents(deviceId, message.mid, data.payload.users);
-          // §7: acknowledge with the same mid — also a re-send, whose events were already stored.
-          await this.client.acknowledge(message as UpMessage<'access_data_upload'>);
+          known = stored !== undefined;
+          // §7: acknowledge with the same mid — also a re-send, whose events were already stored. Never for a device
+          // that is not registered: the ack would tell a revoked door its events were kept.
+          if (known) await this.client.acknowledge(message as UpMessage<'access_data_upload'>);
           this.log.debug({ deviceId, mid: message.mid, received: data.payload.users.length, stored }, 'access events');
-          return;
+          break;
         }
         case 'device_status_update':
-          await this.inbox.storeDoorStatus(deviceId, data.payload.status, new Date(message.time * 1000));
-          await this.client.acknowledge(message as UpMessage<'device_status_update'>);
-          return;
+          known = await this.inbox.storeDoorStatus(deviceId, data.payload.status, new Date(message.time * 1000));
+          if (known) await this.client.acknowledge(message as UpMessage<'device_status_update'>);
+          break;
         case 'access_capture':
-          await this.inbox.storeCapture(deviceId, message.mid, data.payload);
-          return;
+          known = await this.inbox.storeCapture(deviceId, message.mid, data.payload);
+          break;
         case 'feature_error':
-          await this.inbox.storeFeatureErrors(deviceId, message.mid, data.payload.error_list);
-          return;
+          known = await this.inbox.storeFeatureErrors(deviceId, message.mid, data.payload.error_list);
+          break;
         default:
           // Answers with no pending request, enrolment/remote-open reports: a later issue handles them.
           this.log.info({ deviceId, cmd: data.cmd, mid: message.mid }, 'device message not handled yet');
-          await this.inbox.touch(deviceId);
+          known = await this.inbox.touch(deviceId);
+      }
+      if (!known) {
+        // A session that outlived its device (deleted between its login and now): nothing was stored or acked.
+        this.log.warn({ deviceId, cmd: data.cmd, mid: message.mid }, 'message from an unregistered device; dropped');
+        await this.recheckSessions(deviceId);
       }
     });
   }
 
+  // ------------------------------------------------------------------------------------------------ revocation
+
+  /**
+   * Closes the sessions (of `deviceId`, or all) whose device is no longer registered or that logged in with a
+   * secret since rotated. Only the embedded broker has sessions to close; with MQTT_URL the broker's own auth
+   * plugin must refuse them (docs/mosquitto.md).
+   */
+  private async recheckSessions(deviceId?: string): Promise<void> {
+    const broker = this.broker;
+    if (broker === undefined || this.closed) return;
+    const sessions = broker.sessions().filter((x) => deviceId === undefined || x.deviceId === deviceId);
+    for (const stale of await staleSessions(this.db, sessions)) {
+      if (broker.revoke(stale.deviceId, stale.credential)) {
+        this.log.info({ deviceId: stale.deviceId, why: stale.why }, 'dropped the session of a revoked device');
+      }
+    }
+  }
+
+  private recheckInBackground(deviceId?: string): void {
+    this.recheckSessions(deviceId).catch((err: unknown) =>
+      this.log.warn({ err, deviceId }, 'could not re-check device sessions'),
+    );
+  }
+
+  private startSessionRechecks(): void {
+    if (this.broker === undefined) return;
+    this.recheckTimer = setInterval(() => this.recheckInBackground(), this.opts.sessionRecheckMs ?? 60_000);
+    this.recheckTimer.unref();
+  }
+
   // ------------------------------------------------------------------------------------------------ queue wake-ups
 
-  private async listen(): Promise<void> {
-    const pg = new PgClient({ connectionString: this.opts.databaseUrl });
-    pg.on('error', (err) => this.log.warn({ err: err.message }, 'queue listener connection error'));
-    await pg.connect();
+  /** True while the LISTEN connection is up (notifications arrive). */
+  get listening(): boolean {
+    return this.listener !== undefined;
+  }
+
+  private async connectListener(): Promise<void> {
+    const pg = new PgClient({ connectionString: this.opts.databaseUrl, application_name: LISTENER_APPLICATION_NAME });
     pg.on('notification', (n) => {
-      if (n.channel === DEVICE_SYNC_CHANNEL && n.payload !== undefined) this.wake(n.payload);
+      if (n.payload === undefined) return;
+      if (n.channel === DEVICE_SYNC_CHANNEL) this.wake(n.payload);
+      else if (n.channel === DEVICE_REVOKED_CHANNEL) this.recheckInBackground(n.payload);
     });
-    await pg.query(`listen ${DEVICE_SYNC_CHANNEL}`);
+    pg.on('error', (err) => this.listenerLost(pg, err));
+    pg.on('end', () => this.listenerLost(pg));
+    try {
+      await pg.connect();
+      await pg.query(`listen ${DEVICE_SYNC_CHANNEL}`);
+      await pg.query(`listen ${DEVICE_REVOKED_CHANNEL}`);
+    } catch (err) {
+      await pg.end().catch(() => undefined);
+      throw err;
+    }
     this.listener = pg;
-    // Work queued while no gateway listened (or a lost notification) is picked up now.
-    const pending = await rows<{ device_id: string }>(this.db, 'select distinct device_id from device_sync_op');
-    for (const p of pending) this.wake(p.device_id);
+    // What was queued or revoked while nobody listened (no gateway yet, or a lost connection) is acted on now.
+    try {
+      const pending = await rows<{ device_id: string }>(this.db, 'select distinct device_id from device_sync_op');
+      for (const p of pending) this.wake(p.device_id);
+      await this.recheckSessions();
+    } catch (err) {
+      this.log.warn({ err }, 'could not catch up after (re)connecting the device listener; the periodic re-check will');
+    }
+  }
+
+  private listenerLost(pg: PgClient, err?: Error): void {
+    // Only the established connection counts; a failed attempt is retried by reconnectListener.
+    if (this.listener !== pg) return;
+    this.listener = undefined;
+    pg.end().catch(() => undefined);
+    if (this.closed) return;
+    this.log.warn({ err: err?.message }, 'device listener connection lost; reconnecting');
+    this.reconnectListener(0);
+  }
+
+  private reconnectListener(attempt: number): void {
+    const delay = Math.min((this.opts.listenerRetryMs ?? 1000) * 2 ** attempt, 30_000);
+    this.listenerTimer = setTimeout(() => {
+      this.listenerTimer = undefined;
+      if (this.closed) return;
+      this.connectListener().then(
+        () => this.log.info('device listener reconnected'),
+        (err: unknown) => {
+          this.log.warn({ err, attempt }, 'device listener could not reconnect');
+          if (!this.closed && this.listener === undefined) this.reconnectListener(attempt + 1);
+        },
+      );
+    }, delay);
   }
 
   private wake(deviceId: string): void {

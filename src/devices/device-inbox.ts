@@ -7,7 +7,9 @@ const SEEN = 'seen as (update device set last_seen_at = now() where id = ? retur
 
 /**
  * Writes what devices report (issue 5 §1, §5): presence, consistency checks, door events, door status,
- * snapshots and feature errors. Every write is idempotent where the device may repeat itself (§7, §9).
+ * snapshots and feature errors. Every write is idempotent where the device may repeat itself (§7, §9). Each one
+ * says whether the device is registered: nothing is written for one that is not (deleted while its session
+ * lasted), and the gateway then neither acknowledges nor keeps the session.
  */
 export class DeviceInbox {
   constructor(
@@ -58,18 +60,18 @@ export class DeviceInbox {
     return r?.id;
   }
 
-  /** §7: one statement per batch; the natural key drops events already stored (a re-sent batch). */
+  /**
+   * §7: one statement per batch; the natural key drops events already stored (a re-sent batch). Returns how many
+   * were new, or undefined when the device is not registered.
+   */
   async storeAccessEvents(
     deviceId: string,
     mid: string,
     users: { user_id: number; user_type: UserType; access_type: AccessType; access_time: number }[],
-  ): Promise<number> {
-    if (users.length === 0) {
-      await this.touch(deviceId);
-      return 0;
-    }
+  ): Promise<number | undefined> {
+    if (users.length === 0) return (await this.touch(deviceId)) ? 0 : undefined;
     const records = users.map((u) => ({ u: u.user_id, ut: u.user_type, ty: u.access_type, t: u.access_time }));
-    const [r] = await rows<{ n: number }>(
+    const [r] = await rows<{ known: boolean; n: number }>(
       this.db,
       `with ${SEEN},
        ins as (
@@ -78,27 +80,40 @@ export class DeviceInbox {
          from seen, jsonb_to_recordset(?::jsonb) as x(u int, ut smallint, ty text, t bigint)
          on conflict on constraint access_event_natural_unique do nothing
          returning 1
-       ) select count(*)::int as n from ins`,
+       ) select exists (select 1 from seen) as known, (select count(*)::int from ins) as n`,
       [deviceId, mid, JSON.stringify(records)],
     );
-    return r?.n ?? 0;
+    return r?.known === true ? r.n : undefined;
   }
 
   /** §9: the latest door state. */
-  async storeDoorStatus(deviceId: string, status: number, at: Date): Promise<void> {
-    await this.db.raw('update device set door_status = ?, door_status_at = ?, last_seen_at = now() where id = ?', [status, at, deviceId]);
+  async storeDoorStatus(deviceId: string, status: number, at: Date): Promise<boolean> {
+    const r = (await this.db.raw(
+      'update device set door_status = ?, door_status_at = ?, last_seen_at = now() where id = ?',
+      [status, at, deviceId],
+    )) as { rowCount: number };
+    return r.rowCount > 0;
   }
 
-  /** §13: the image goes to the blob store, the row keeps its key. */
-  async storeCapture(deviceId: string, mid: string, p: { user_id?: number; capture_data: string; capture_time: number }): Promise<void> {
+  /** §13: the image goes to the blob store, the row keeps its key. Nothing is written for an unknown device. */
+  async storeCapture(
+    deviceId: string,
+    mid: string,
+    p: { user_id?: number; capture_data: string; capture_time: number },
+  ): Promise<boolean> {
+    if (!(await this.touch(deviceId))) return false;
     const blob = await this.captures.put(Buffer.from(p.capture_data, 'base64'));
-    await this.db.raw(
-      `with ${SEEN}
-       insert into device_capture (device_id, user_id, capture_time, blob_key, bytes, content_type, mid, received_at)
-       select id, ?, to_timestamp(?), ?, ?, ?, ?, now() from seen
-       on conflict on constraint device_capture_natural_unique do nothing`,
+    const [r] = await rows<{ known: boolean }>(
+      this.db,
+      `with ${SEEN},
+       ins as (
+         insert into device_capture (device_id, user_id, capture_time, blob_key, bytes, content_type, mid, received_at)
+         select id, ?, to_timestamp(?), ?, ?, ?, ?, now() from seen
+         on conflict on constraint device_capture_natural_unique do nothing
+       ) select exists (select 1 from seen) as known`,
       [deviceId, p.user_id ?? null, p.capture_time, blob.key, blob.bytes, blob.contentType, mid],
     );
+    return r?.known === true;
   }
 
   /** §5: shown per person (by user id). */
@@ -106,8 +121,8 @@ export class DeviceInbox {
     deviceId: string,
     mid: string,
     list: { user_id: number; feature_type: string; feature_value?: string; feature_length?: number; index: number; status: number }[],
-  ): Promise<void> {
-    if (list.length === 0) return;
+  ): Promise<boolean> {
+    if (list.length === 0) return this.touch(deviceId);
     const records = list.map((e) => ({
       u: e.user_id,
       ft: e.feature_type,
@@ -116,16 +131,22 @@ export class DeviceInbox {
       fv: e.feature_value?.slice(0, 64) ?? null,
       fl: e.feature_length ?? null,
     }));
-    await this.db.raw(
-      `with ${SEEN}
-       insert into device_feature_error (device_id, user_id, feature_type, feature_index, status, feature_prefix, feature_length, mid, received_at)
-       select seen.id, x.u, x.ft, x.i, x.s, x.fv, x.fl, ?, now()
-       from seen, jsonb_to_recordset(?::jsonb) as x(u int, ft text, i int, s smallint, fv text, fl int)`,
+    const [r] = await rows<{ known: boolean }>(
+      this.db,
+      `with ${SEEN},
+       ins as (
+         insert into device_feature_error (device_id, user_id, feature_type, feature_index, status, feature_prefix, feature_length, mid, received_at)
+         select seen.id, x.u, x.ft, x.i, x.s, x.fv, x.fl, ?, now()
+         from seen, jsonb_to_recordset(?::jsonb) as x(u int, ft text, i int, s smallint, fv text, fl int)
+       ) select exists (select 1 from seen) as known`,
       [deviceId, mid, JSON.stringify(records)],
     );
+    return r?.known === true;
   }
 
-  async touch(deviceId: string): Promise<void> {
-    await this.db.raw('update device set last_seen_at = now() where id = ?', [deviceId]);
+  /** Marks the device seen; false when it is not registered. */
+  async touch(deviceId: string): Promise<boolean> {
+    const r = (await this.db.raw('update device set last_seen_at = now() where id = ?', [deviceId])) as { rowCount: number };
+    return r.rowCount > 0;
   }
 }

@@ -168,7 +168,12 @@ export async function enqueueDiff(db: Db, deviceId: string): Promise<number> {
         select h.user_id, 'delete' from device_user h
         where h.device_id = (select id from dev) and not exists (select 1 from desired d where d.user_id = h.user_id)
       ),
-      ins as (insert into device_sync_op (device_id, user_id, kind) select (select id from dev), user_id, kind from diff returning 1)
+      -- Only for a device that exists, locked while the ops are written: a delete racing this waits, or is waited
+      -- for and leaves nothing to queue (Migration20261202060000b).
+      ins as (
+        insert into device_sync_op (device_id, user_id, kind)
+        select d.id, diff.user_id, diff.kind from diff, (select id from device where id = (select id from dev) for key share) d returning 1
+      )
       select count(*)::int as n from ins`,
     [deviceId],
   );

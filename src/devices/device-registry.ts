@@ -39,3 +39,27 @@ export async function registerDevice(db: Db, d: NewDevice): Promise<{ id: string
     return { id: d.id, secret, queued };
   });
 }
+
+/**
+ * Deletes the device — how an admin revokes a lost door — with everything about it (assignments, queue, what it
+ * held, resync cursor, checks, presence, feature errors, alerts) except its audit trail: door events and snapshots
+ * stay under its id. The row's trigger NOTIFYs the gateway, which drops the live session (session-revocation.ts).
+ * False when there is no such device.
+ */
+export async function deleteDevice(db: Db, id: string): Promise<boolean> {
+  const deleted = (await db.raw('delete from device where id = ?', [id])) as { rowCount: number };
+  return deleted.rowCount > 0;
+}
+
+/**
+ * Gives the device a new secret, returned once (only its scrypt hash is stored); the old one stops working at once:
+ * the row's trigger NOTIFYs the gateway, which drops sessions that logged in with it. Undefined for an unknown id.
+ */
+export async function rotateDeviceSecret(db: Db, id: string): Promise<string | undefined> {
+  const secret = generateDeviceSecret();
+  const secretHash = await hashDeviceSecret(secret);
+  const updated = (await db.raw('update device set secret_hash = ?, updated_at = now() where id = ?', [secretHash, id])) as {
+    rowCount: number;
+  };
+  return updated.rowCount > 0 ? secret : undefined;
+}

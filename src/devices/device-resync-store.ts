@@ -30,8 +30,9 @@ export async function loadResync(db: Db, deviceId: string): Promise<ResyncRow | 
 }
 
 /**
- * Starts (or, for the same run key, resumes) a resync. A new one counts the entries of the task, clears the
- * capacity alert (the resync is the retry of every insert) and, for a local anomaly (§2 reason 1), the queue.
+ * Starts (or, for the same run key, resumes) a resync. A new one counts the entries of the task and, for a local
+ * anomaly (§2 reason 1), clears the queue. The capacity alert stays until the device acknowledges the reset
+ * (pushFullResync): until then nothing says it has room again.
  */
 export async function beginResync(
   db: Db,
@@ -51,7 +52,6 @@ export async function beginResync(
          started_at = now(), updated_at = now(), finished_at = null`,
       [input.deviceId, input.runKey, input.reason, total],
     );
-    await trx.raw('update device set capacity_full_at = null where id = ?', [input.deviceId]);
     return (await loadResync(trx, input.deviceId)) as ResyncRow;
   });
 }

@@ -1,6 +1,11 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/workflow';
-import { deviceSyncWorkflowId, type DeviceSyncInput } from '../workflows/device-contracts';
+import {
+  deviceFullResyncWorkflowId,
+  deviceSyncWorkflowId,
+  isDeviceCommandOf,
+  type DeviceSyncInput,
+} from '../workflows/device-contracts';
 
 /** Defaults for a device's entity workflow, from config (DEVICE_BUSY_PAUSE_MS …). */
 export type DeviceSyncDefaults = Omit<DeviceSyncInput, 'deviceId' | 'carried'>;
@@ -30,4 +35,23 @@ export async function signalDeviceSync<A extends unknown[]>(
     signal: signal.name,
     signalArgs: args,
   });
+}
+
+/**
+ * Ends every workflow of a deleted device: its entity workflow, its full resync (also ended by the parent's close
+ * policy), and the one-off commands still running. Already-closed or unknown workflows are fine.
+ */
+export async function terminateDeviceWorkflows(temporal: Client, deviceId: string, reason: string): Promise<void> {
+  const ids = [deviceSyncWorkflowId(deviceId), deviceFullResyncWorkflowId(deviceId)];
+  const commands = temporal.workflow.list({ query: `WorkflowType = 'deviceCommand' AND ExecutionStatus = 'Running'` });
+  for await (const w of commands) {
+    if (isDeviceCommandOf(w.workflowId, deviceId)) ids.push(w.workflowId);
+  }
+  for (const id of ids) {
+    try {
+      await temporal.workflow.getHandle(id).terminate(reason);
+    } catch (e) {
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    }
+  }
 }

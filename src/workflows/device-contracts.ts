@@ -170,3 +170,8 @@ export interface DeviceCommandResult {
 
 export const deviceCommandWorkflowId = (deviceId: string, kind: DeviceCommandInput['kind'], nonce: string): string =>
   `device-command:${deviceId}:${kind}:${nonce}`;
+/** Whether a workflow id is one of this device's commands (ids may contain ':', so the tail must be `kind:nonce`). */
+export const isDeviceCommandOf = (workflowId: string, deviceId: string): boolean => {
+  const prefix = `device-command:${deviceId}:`;
+  return workflowId.startsWith(prefix) && /^[A-Za-z]+:[^:]+$/.test(workflowId.slice(prefix.length));
+};

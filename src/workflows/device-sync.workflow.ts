@@ -180,6 +180,8 @@ export async function deviceSync(input: DeviceSyncInput): Promise<void> {
           lastError = null;
           break;
         case 'more':
+          // Batches were acknowledged: the last error is over (the activity cleared the device's alerts too).
+          lastError = null;
           dirty = true;
           break;
         case 'offline':

@@ -2,13 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downTopic, upTopic } from '../../src/targets/cloud/topics';
+import { DeviceSecretVerifier, SCRYPT_PARAMS, scryptKdf, type ScryptParams } from '../../src/devices/device-secret';
 import { APP_ID, eventually, startDeviceStack, type DeviceStack } from './device-harness';
 
 let k: DeviceStack;
 const clients: MqttClient[] = [];
+/** The parameters of every scrypt the broker's logins ran (the real scrypt runs too). */
+const scrypts: ScryptParams[] = [];
 
 beforeAll(async () => {
-  k = await startDeviceStack();
+  const secretVerifier = await DeviceSecretVerifier.create((secret, salt, keyLen, params) => {
+    scrypts.push(params);
+    return scryptKdf(secret, salt, keyLen, params);
+  });
+  k = await startDeviceStack({ gateway: { secretVerifier } });
 });
 afterAll(async () => {
   await Promise.allSettled(clients.map((c) => c.endAsync(true)));
@@ -40,6 +47,25 @@ describe('broker authentication and topic ACL against the device registry (issue
     expect(row?.secret_hash.startsWith('scrypt$')).toBe(true);
     expect(row?.secret_hash.includes(secret)).toBe(false);
     await eventually(async () => (await k.sql<{ online: boolean }>('select online from device where id = ?', [id]))[0]?.online === true, 'online');
+  });
+
+  it('runs the same scrypt for an unknown device id and a malformed stored hash as for a registered door, so timing tells nothing', async () => {
+    const { id, secret } = await k.addDevice();
+    const broken = await k.addDevice();
+    await k.sql(`update device set secret_hash = 'scrypt$not-a-hash' where id = ?`, [broken.id]);
+    const attempts: [string, string, boolean][] = [
+      [id, secret, true],
+      [id, `${secret}x`, false],
+      [`unknown-${randomUUID().slice(0, 6)}`, secret, false],
+      [broken.id, broken.secret, false],
+    ];
+    for (const [deviceId, password, accepted] of attempts) {
+      scrypts.length = 0;
+      const login = raw(deviceId, password);
+      if (accepted) await login;
+      else await expect(login).rejects.toThrow(/Bad username or password/);
+      expect(scrypts, deviceId).toEqual([SCRYPT_PARAMS]);
+    }
   });
 
   it('a device cannot read another device’s down topic nor publish as another device', async () => {

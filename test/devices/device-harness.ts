@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createLogger } from '../../src/logger';
-import { DeviceGateway } from '../../src/devices/device-gateway';
+import { DeviceGateway, type DeviceGatewayOptions } from '../../src/devices/device-gateway';
 import { registerDevice, type NewDevice } from '../../src/devices/device-registry';
 import { expectedHash, rows } from '../../src/devices/device-people';
 import { SimulatedDevice, type SimulatedDeviceOptions } from '../../src/targets/cloud/device-simulator';
@@ -49,7 +49,12 @@ export interface DeviceStack {
  * run on services the caller already has (e.g. the replay test's); `close()` then leaves them open.
  */
 export async function startDeviceStack(
-  opts: { syncDefaults?: Partial<DeviceSyncDefaults>; requestTimeoutMs?: number; services?: Services } = {},
+  opts: {
+    syncDefaults?: Partial<DeviceSyncDefaults>;
+    requestTimeoutMs?: number;
+    services?: Services;
+    gateway?: Partial<Pick<DeviceGatewayOptions, 'listenerRetryMs' | 'sessionRecheckMs' | 'secretVerifier'>>;
+  } = {},
 ): Promise<DeviceStack> {
   const s = opts.services ?? (await startServices());
   const taskQueue = s.taskQueue();
@@ -64,6 +69,7 @@ export async function startDeviceStack(
     logger,
     dataDir: s.dataDir,
     mqtt: { host: '127.0.0.1', port: 0, ...GATEWAY, appId: APP_ID, requestTimeoutMs },
+    ...opts.gateway,
   });
   const startWorker = () => s.startWorker(taskQueue, { devices: { link: gateway.client, requestTimeoutMs } });
   const devices: SimulatedDevice[] = [];

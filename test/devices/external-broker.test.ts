@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceGateway } from '../../src/devices/device-gateway';
 import { registerDevice } from '../../src/devices/device-registry';
-import { verifyDeviceSecret } from '../../src/devices/device-secret';
+import { DeviceSecretVerifier } from '../../src/devices/device-secret';
+import { registryAuthenticator } from '../../src/devices/device-authenticator';
 import { expectedHash, rows } from '../../src/devices/device-people';
 import { startBroker, type CloudBroker } from '../../src/targets/cloud/broker';
 import { SimulatedDevice } from '../../src/targets/cloud/device-simulator';
+import { downTopic, upTopic } from '../../src/targets/cloud/topics';
 import { startServices, type RunningWorker, type Services } from '../helpers/services';
 import { APP_ID, GATEWAY, TEST_SYNC_DEFAULTS, addPeople, eventually, logger } from './device-harness';
 
@@ -27,10 +30,7 @@ describe('device gateway on an external broker (MQTT_URL)', () => {
       host: '127.0.0.1',
       logger,
       gatewayCredentials: GATEWAY,
-      authenticate: async (deviceId, secret) => {
-        const [row] = await rows<{ secret_hash: string }>(db, 'select secret_hash from device where id = ?', [deviceId]);
-        return row !== undefined && (await verifyDeviceSecret(secret, row.secret_hash));
-      },
+      authenticate: registryAuthenticator(db, await DeviceSecretVerifier.create()),
     });
     const taskQueue = s.taskQueue();
     gateway = await DeviceGateway.start({
@@ -74,5 +74,37 @@ describe('device gateway on an external broker (MQTT_URL)', () => {
     );
     const presence = await rows<{ online: boolean; reason: string }>(s.orm.em.getKnex(), 'select online, reason from device_presence where device_id = ? order by at', [id]);
     expect(presence).toEqual([{ online: true, reason: 'message' }]);
+  });
+
+  it('given a device deleted while its session lasts (this broker cannot be told to drop it), should neither store nor acknowledge what it sends', async () => {
+    const db = s.orm.em.getKnex();
+    const id = `ext-${randomUUID().slice(0, 8)}`;
+    const { secret } = await registerDevice(db, { id, name: 'revoked' });
+    const c = await connectAsync(broker.url, { clientId: id, username: id, password: secret, reconnectPeriod: 0 });
+    const acks: string[] = [];
+    await c.subscribeAsync(downTopic(id), { qos: 1 });
+    c.on('message', (_t, p) => acks.push((JSON.parse(p.toString()) as { mid: string }).mid));
+    const up = (data: unknown, mid: string = randomUUID()) =>
+      c.publishAsync(upTopic(id), JSON.stringify({ mid, from: id, to: APP_ID, time: Math.floor(Date.now() / 1000), action: 300, data }), { qos: 1 });
+    try {
+      await rows(db, 'delete from device where id = ?', [id]);
+      const events = randomUUID();
+      await up({ cmd: 'access_data_upload', payload: { users: [{ user_id: 7, user_type: 0, access_type: 'fa', access_time: 1_700_000_000 }] } }, events);
+      await up({ cmd: 'device_status_update', payload: { status: 1 } });
+      await up({ cmd: 'access_capture', payload: { capture_data: Buffer.from([0xff, 0xd8, 0xff]).toString('base64'), capture_time: 1_700_000_001 } });
+      // The gateway handles one device's messages in order: once a door under the same id (registered again) gets
+      // its ack, everything before it was handled.
+      await registerDevice(db, { id, name: 'registered again' });
+      const sentinel = randomUUID();
+      await up({ cmd: 'device_status_update', payload: { status: 0 } }, sentinel);
+      await eventually(async () => acks.includes(sentinel), 'the ack of the re-registered door');
+      expect(acks).toEqual([sentinel]);
+      for (const table of ['access_event', 'device_capture']) {
+        const [n] = await rows<{ n: number }>(db, `select count(*)::int as n from ${table} where device_id = ?`, [id]);
+        expect(n?.n, table).toBe(0);
+      }
+    } finally {
+      await c.endAsync(true);
+    }
   });
 });

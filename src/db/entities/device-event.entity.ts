@@ -10,13 +10,26 @@ export abstract class DeviceRecord {
   device!: Ref<Device>;
 }
 
-/** A row stored from a device's message: the message's mid (for an event, the batch that first brought it). */
-export abstract class DeviceMessageRecord extends DeviceRecord {
+/** A row stored from a device's message: its serial id and the mid (for an event, the batch that first brought it). */
+export abstract class DeviceMessageRecord {
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
   @Property({ type: 'string', length: 128 })
   mid!: string;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   receivedAt: Date = new Date();
+}
+
+/**
+ * A row of the door's audit trail (events, snapshots): it stays when the device is deleted, so it names the
+ * device by id, without a foreign key (Migration20261202060000b). A door registered again under the same id
+ * continues the same trail.
+ */
+export abstract class DeviceAuditRecord extends DeviceMessageRecord {
+  @Property({ type: 'string', length: 64 })
+  deviceId!: string;
 }
 
 /** A device going online or offline (issue 5 §1): broker session hooks, or its first message through an external broker. */
@@ -36,9 +49,9 @@ export class DevicePresence extends DeviceRecord {
 
 /** A door event (§7), unique on (device, user, type, time) so re-sent batches are stored once. */
 @Entity({ tableName: 'access_event' })
-@Unique({ name: 'access_event_natural_unique', properties: ['device', 'userId', 'accessType', 'accessTime'] })
+@Unique({ name: 'access_event_natural_unique', properties: ['deviceId', 'userId', 'accessType', 'accessTime'] })
 @Index({ name: 'access_event_access_time_index', properties: ['accessTime', 'id'] })
-export class AccessEvent extends DeviceMessageRecord {
+export class AccessEvent extends DeviceAuditRecord {
   @Property({ type: 'integer' })
   userId!: number;
 
@@ -54,8 +67,8 @@ export class AccessEvent extends DeviceMessageRecord {
 
 /** A snapshot (§13): metadata here, the image in the blob store under `blobKey` (src/devices/capture-store.ts). */
 @Entity({ tableName: 'device_capture' })
-@Unique({ name: 'device_capture_natural_unique', properties: ['device', 'captureTime', 'blobKey'] })
-export class DeviceCapture extends DeviceMessageRecord {
+@Unique({ name: 'device_capture_natural_unique', properties: ['deviceId', 'captureTime', 'blobKey'] })
+export class DeviceCapture extends DeviceAuditRecord {
   @Property({ type: 'integer', nullable: true })
   userId?: number | null;
 
@@ -76,6 +89,9 @@ export class DeviceCapture extends DeviceMessageRecord {
 @Entity({ tableName: 'device_feature_error' })
 @Index({ name: 'device_feature_error_user_id_index', properties: ['userId', 'id'] })
 export class DeviceFeatureError extends DeviceMessageRecord {
+  @ManyToOne(() => Device, { ref: true, deleteRule: 'cascade' })
+  device!: Ref<Device>;
+
   @Property({ type: 'integer' })
   userId!: number;
 

@@ -19,6 +19,7 @@ export {
 export { Device, DeviceAssignment, type DeviceConfigParam, type DevicePropertyValue } from './device.entity';
 export { DeviceSyncOp, DeviceUser, DeviceResync, DeviceCheck, CHECK_OUTCOMES, RESYNC_STATES, type CheckOutcome, type ResyncState } from './device-sync.entity';
 export { DevicePresence, AccessEvent, DeviceCapture, DeviceFeatureError } from './device-event.entity';
+export { DeviceAlert, DEVICE_ALERT_KINDS, type DeviceAlertKind } from './device-alert.entity';
 
 import { BaseEntity } from './base.entity';
 import { Career } from './career.entity';
@@ -33,9 +34,10 @@ import { Terminal } from './terminal.entity';
 import { TerminalAssignment, TerminalCapture, TerminalPersonState, TerminalSyncOp } from './terminal-person.entity';
 import { Device, DeviceAssignment } from './device.entity';
 import { DeviceCheck, DeviceResync, DeviceSyncOp, DeviceUser } from './device-sync.entity';
-import { AccessEvent, DeviceCapture, DeviceFeatureError, DeviceMessageRecord, DevicePresence, DeviceRecord } from './device-event.entity';
+import { AccessEvent, DeviceAuditRecord, DeviceCapture, DeviceFeatureError, DeviceMessageRecord, DevicePresence, DeviceRecord } from './device-event.entity';
+import { DeviceAlert } from './device-alert.entity';
 
 export const ALL_ENTITIES = [BaseEntity, Career, Person, Photo, HikCentralPersonState, SyncRun, SyncOutcome, PhotoRendition, PhotoImport, PhotoImportItem,
   Terminal, TerminalAssignment, TerminalPersonState, TerminalCapture, TerminalSyncOp,
-  Device, DeviceAssignment, DeviceSyncOp, DeviceUser, DeviceResync, DeviceCheck, DeviceRecord, DeviceMessageRecord, DevicePresence, AccessEvent, DeviceCapture, DeviceFeatureError,
+  Device, DeviceAssignment, DeviceSyncOp, DeviceUser, DeviceResync, DeviceCheck, DeviceRecord, DeviceMessageRecord, DeviceAuditRecord, DevicePresence, AccessEvent, DeviceCapture, DeviceFeatureError, DeviceAlert,
 ];

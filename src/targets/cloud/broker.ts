@@ -21,8 +21,22 @@ export interface GatewayCredentials {
   password: string;
 }
 
-/** Injected so the broker knows nothing of where secrets live (database, config). */
-export type DeviceAuthenticator = (deviceId: string, secret: string) => Promise<boolean>;
+/**
+ * A login the authenticator accepted. `credential` names the secret it was checked against (not the secret):
+ * whoever later revokes that secret can tell the sessions that logged in with it from newer ones.
+ */
+export interface DeviceLogin {
+  credential: string;
+}
+
+/** Injected so the broker knows nothing of where secrets live (database, config). False refuses the login. */
+export type DeviceAuthenticator = (deviceId: string, secret: string) => Promise<DeviceLogin | false>;
+
+/** A device connection the broker holds now. */
+export interface DeviceSession {
+  deviceId: string;
+  credential: string;
+}
 
 export type PresenceReason =
   | 'connected'
@@ -31,7 +45,9 @@ export type PresenceReason =
   /** Nothing heard for 1.5 × keep-alive (MQTT 3.1.1 §3.1.2.10); its last will, if any, was published. */
   | 'keepaliveTimeout'
   /** Socket closed or failed without DISCONNECT, or taken over by a newer connection; last will published. */
-  | 'connectionLost';
+  | 'connectionLost'
+  /** gatesync closed it: the device was deleted or its secret rotated. */
+  | 'revoked';
 
 export interface PresenceEvent {
   deviceId: string;
@@ -63,6 +79,13 @@ export interface CloudBroker {
   url: string;
   port: number;
   isOnline(deviceId: string): boolean;
+  /** The device connections held now, with the credential each logged in with. */
+  sessions(): DeviceSession[];
+  /**
+   * Closes the device's connection at once (presence reason `revoked`); with `credential`, only if that is what
+   * the connection logged in with (a newer login with the new secret stays). True when one was closed.
+   */
+  revoke(deviceId: string, credential?: string): boolean;
   close(): Promise<void>;
 }
 
@@ -91,6 +114,8 @@ export async function startBroker(opts: BrokerOptions): Promise<CloudBroker> {
   const gateway = opts.gatewayCredentials;
   const principals = new WeakMap<Client, Principal>();
   const keepaliveExpired = new WeakSet<Client>();
+  const revoked = new WeakSet<Client>();
+  const credentials = new WeakMap<Client, string>();
   /** The connection that currently speaks for each online device (a takeover leaves a stale one behind). */
   const current = new Map<string, Client>();
   const emitPresence = (event: PresenceEvent) => {
@@ -134,13 +159,14 @@ export async function startBroker(opts: BrokerOptions): Promise<CloudBroker> {
       return;
     }
     opts.authenticate(username, secret).then(
-      (ok) => {
-        if (!ok) {
+      (login) => {
+        if (login === false) {
           log.warn({ deviceId: username }, 'device login refused: wrong secret or unknown device');
           done(refusal(BAD_USERNAME_OR_PASSWORD, 'bad credentials'), false);
           return;
         }
         principals.set(client, { kind: 'device', deviceId: username });
+        credentials.set(client, login.credential);
         done(null, true);
       },
       (err: unknown) => {
@@ -193,11 +219,13 @@ export async function startBroker(opts: BrokerOptions): Promise<CloudBroker> {
     current.delete(who.deviceId);
     // aedes sets `_disconnected` only when it received a DISCONNECT packet (lib/handlers/index.js).
     const clean = (client as unknown as { _disconnected?: boolean })._disconnected === true;
-    const reason: PresenceReason = keepaliveExpired.has(client)
-      ? 'keepaliveTimeout'
-      : clean
-        ? 'disconnect'
-        : 'connectionLost';
+    const reason: PresenceReason = revoked.has(client)
+      ? 'revoked'
+      : keepaliveExpired.has(client)
+        ? 'keepaliveTimeout'
+        : clean
+          ? 'disconnect'
+          : 'connectionLost';
     log.debug({ deviceId: who.deviceId, reason }, 'device offline');
     emitPresence({ deviceId: who.deviceId, online: false, reason, at: new Date() });
   });
@@ -239,6 +267,15 @@ export async function startBroker(opts: BrokerOptions): Promise<CloudBroker> {
     url: `mqtt://${urlHost}:${port}`,
     port,
     isOnline: (deviceId) => current.has(deviceId),
+    sessions: () => [...current].map(([deviceId, client]) => ({ deviceId, credential: credentials.get(client) ?? '' })),
+    revoke: (deviceId, credential) => {
+      const client = current.get(deviceId);
+      if (client === undefined || (credential !== undefined && credentials.get(client) !== credential)) return false;
+      revoked.add(client);
+      log.info({ deviceId }, 'device connection revoked');
+      client.close();
+      return true;
+    },
     close: async () => {
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));

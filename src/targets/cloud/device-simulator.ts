@@ -66,6 +66,8 @@ export interface SimulatedDeviceCounters {
   eventBatchesAcked: number;
   statusSent: number;
   connects: number;
+  /** CONNACK refusals (bad credentials, not authorised): e.g. reconnecting with a secret that was revoked. */
+  loginsRefused: number;
 }
 
 interface InflightBatch {
@@ -109,6 +111,7 @@ export class SimulatedDevice {
     eventBatchesAcked: 0,
     statusSent: 0,
     connects: 0,
+    loginsRefused: 0,
   };
   /** Every user_sync payload received, in order (tests read what was pushed; capped at 100k). */
   readonly userSyncLog: UserSyncPayload[] = [];
@@ -132,9 +135,11 @@ export class SimulatedDevice {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly now: () => Date;
   private readonly appId: string;
+  private secret: string;
 
   constructor(private readonly opts: SimulatedDeviceOptions) {
     this.deviceId = opts.deviceId;
+    this.secret = opts.secret;
     const model = { ...DEFAULT_MODEL_PARAMS, ...opts.model };
     this.state = new DeviceState(model.userCapacity);
     this.latencyMs = opts.latencyMs ?? 0;
@@ -169,7 +174,9 @@ export class SimulatedDevice {
       client.stream.destroy();
       await client.endAsync(true);
     } else {
-      await client.endAsync();
+      // Without a connection (dropped, or a login refused) a clean end would wait forever for the QoS 1
+      // publishes in flight to be acknowledged.
+      await client.endAsync(!client.connected);
     }
   }
 
@@ -178,7 +185,7 @@ export class SimulatedDevice {
     const client = await connectAsync(this.opts.url, {
       clientId: this.deviceId,
       username: this.deviceId,
-      password: this.opts.secret,
+      password: this.secret,
       clean: true,
       keepalive: this.opts.keepaliveSeconds ?? 30,
       reconnectPeriod: this.opts.reconnectPeriodMs ?? 1000,
@@ -193,9 +200,12 @@ export class SimulatedDevice {
         this.opts.logger?.error({ err, deviceId: this.deviceId }, 'simulated device failed on a message');
       }
     });
-    client.on('error', (err) =>
-      this.opts.logger?.debug({ deviceId: this.deviceId, err: err.message }, 'device MQTT error'),
-    );
+    client.on('error', (err) => {
+      // MQTT 3.1.1 §3.2.2.3: 4 bad user name or password, 5 not authorised.
+      const code = (err as { code?: unknown }).code;
+      if (code === 4 || code === 5) this.counters.loginsRefused += 1;
+      this.opts.logger?.debug({ deviceId: this.deviceId, err: err.message }, 'device MQTT error');
+    });
     // Later automatic reconnects run the same "first thing after reconnecting" sequence.
     client.on('connect', () => {
       if (this.client === client) this.afterConnect(client).catch(() => undefined);
@@ -205,6 +215,13 @@ export class SimulatedDevice {
 
   get online(): boolean {
     return this.client?.connected === true;
+  }
+
+  /** An installer enters a new secret (after the platform rotated it) and the device connects again with it. */
+  async reconnectWith(secret: string): Promise<void> {
+    await this.goOffline();
+    this.secret = secret;
+    await this.goOnline();
   }
 
   /** Answer user_sync with code 2 (busy) for the next `ms` milliseconds (§1). */

@@ -28,7 +28,7 @@ export async function startHarness(
     port: 0,
     authenticate: async (deviceId, secret) => {
       authCalls.push(deviceId);
-      return (opts.known?.(deviceId) ?? true) && secret === secretOf(deviceId);
+      return (opts.known?.(deviceId) ?? true) && secret === secretOf(deviceId) ? { credential: 'test' } : false;
     },
     gatewayCredentials: GATEWAY,
     logger,

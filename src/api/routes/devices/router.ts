@@ -5,9 +5,10 @@ import { parsed, validate } from '../../validate';
 import { badRequest, conflict, HttpError, notFound } from '../../http-errors';
 import { DEFAULT_MODEL_PARAMS, type ModelParams } from '../../../targets/cloud/model-params';
 import type { DeviceConfigParam } from '../../../db/entities';
-import { DuplicateDeviceError, registerDevice } from '../../../devices/device-registry';
+import { deleteDevice, DuplicateDeviceError, registerDevice, rotateDeviceSecret } from '../../../devices/device-registry';
 import { enqueueDiff, rows, type Db } from '../../../devices/device-people';
-import { signalDeviceSync, type DeviceSyncStarter } from '../../../devices/device-sync-client';
+import { signalDeviceSync, terminateDeviceWorkflows, type DeviceSyncStarter } from '../../../devices/device-sync-client';
+import { alertHistory, clearDeviceAlerts } from '../../../devices/device-alerts';
 import {
   deviceFullResyncWorkflowId,
   deviceQueueChangedSignal,
@@ -18,6 +19,7 @@ import {
   type DeviceResyncProgress,
 } from '../../../workflows/contracts';
 import {
+  alertsQuery,
   assignmentParams,
   assignmentsBody,
   checkinUploadBody,
@@ -32,6 +34,7 @@ import {
   type OpeningHoursBody,
   type PatchDeviceBody,
   type PropertiesBody,
+  type AlertsQuery,
 } from './schemas';
 import { DEVICE_COLUMNS, deviceView, withLiveCursor, type DeviceRowView } from './views';
 import { runDeviceCommand } from './commands';
@@ -148,17 +151,31 @@ export function devicesRouter(deps: ApiDeps): Router {
     res.json(deviceView(await load(params.id)));
   });
 
+  /** Works in every state (assignments, queue, resync, online): how an admin revokes a lost door. */
   r.delete('/:id', validate({ params: deviceIdParams }), async (_req, res) => {
     const { params } = parsed<unknown, IdParams>(res);
-    const deleted = (await db().raw('delete from device where id = ?', [params.id])) as { rowCount: number };
-    if (deleted.rowCount === 0) throw notFound(`device ${params.id}`);
-    for (const wid of [deviceSyncWorkflowId(params.id), deviceFullResyncWorkflowId(params.id)]) {
-      await deps.temporal.workflow
-        .getHandle(wid)
-        .terminate('device deleted')
-        .catch(() => undefined);
-    }
+    if (!(await deleteDevice(db(), params.id))) throw notFound(`device ${params.id}`);
+    deps.logger.info({ device: params.id }, 'device deleted');
+    // The device is gone either way: a workflow this misses stops by itself when it finds no device.
+    await terminateDeviceWorkflows(deps.temporal, params.id, 'device deleted').catch((err: unknown) =>
+      deps.logger.warn({ err, device: params.id }, 'could not terminate the device workflows'),
+    );
     res.status(204).end();
+  });
+
+  /** A new secret, shown once; sessions that logged in with the old one are dropped and it is refused from now on. */
+  r.post('/:id/rotate-secret', validate({ params: deviceIdParams }), async (_req, res) => {
+    const { params } = parsed<unknown, IdParams>(res);
+    const secret = await rotateDeviceSecret(db(), params.id);
+    if (secret === undefined) throw notFound(`device ${params.id}`);
+    deps.logger.info({ device: params.id }, 'device secret rotated');
+    res.json({ id: params.id, secret });
+  });
+
+  r.get('/:id/alerts', validate({ params: deviceIdParams, query: alertsQuery }), async (_req, res) => {
+    const { params, query } = parsed<unknown, IdParams, AlertsQuery>(res);
+    await load(params.id);
+    res.json(await alertHistory(db(), params.id, query));
   });
 
   r.post('/:id/assignments', validate({ params: deviceIdParams, body: assignmentsBody }), async (_req, res) => {
@@ -262,7 +279,7 @@ export function devicesRouter(deps: ApiDeps): Router {
     const { params } = parsed<unknown, IdParams>(res);
     await load(params.id);
     const queued = await db().transaction(async (trx) => {
-      await trx.raw('update device set capacity_full_at = null where id = ?', [params.id]);
+      await clearDeviceAlerts(trx, params.id, ['capacityFull'], 'admin');
       return enqueueDiff(trx, params.id);
     });
     await wake(params.id);

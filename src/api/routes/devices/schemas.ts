@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ciSchema } from '../persons/schemas';
 import { AccessTimeWindowSchema, ClockTimeSchema } from '../../../targets/cloud/messages';
 import { DEVICE_ID_PATTERN } from '../../../targets/cloud/topics';
+import { DEVICE_ALERT_KINDS } from '../../../db/entities/device-alert.entity';
 
 /** The protocol's device id: MQTT client id, username and topic level (topics.ts). */
 export const deviceId = z.string().regex(DEVICE_ID_PATTERN, 'device id: letters, digits, _ . : - (max 64), no / + # $');
@@ -91,3 +92,14 @@ export type OpeningHoursBody = z.infer<typeof openingHoursBody>;
 export const checkinUploadBody = z.object({ days: z.number().int().min(1).max(366) }).strict();
 
 export const checksQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+
+/** `GET /api/devices/:id/alerts`: the alert history, newest first; `after` is the `next` of the previous page. */
+export const alertsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    after: z.string().regex(/^\d{1,19}$/, 'after: the next cursor of the previous page').optional(),
+    kind: z.enum(DEVICE_ALERT_KINDS).optional(),
+    open: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  })
+  .strict();
+export type AlertsQuery = z.infer<typeof alertsQuery>;

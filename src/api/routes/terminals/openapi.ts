@@ -1,19 +1,15 @@
-import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
-import type { z } from 'zod';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { pathRegistrar, type OpenApiHelpers } from '../../openapi-paths';
 import { assignmentParams, assignmentsBody, captureIdParams, createTerminalBody, enrollBody, outcomesQuery, patchTerminalBody, startTerminalSyncBody, terminalIdParams } from './schemas';
 import { createUserBody, deviceIdParams, startCaptureBody, syncToDeviceBody, userIdParams } from '../seed-terminals/schemas';
-
-type Response = RouteConfig['responses'][string];
 
 /** OpenAPI entries of the terminal routes (issue 4) and seed 002's routes. */
 export function registerTerminalPaths(
   registry: OpenAPIRegistry,
-  h: { security: RouteConfig['security']; json: (d: string) => Response; error: Response },
+  h: OpenApiHelpers,
 ): void {
-  const { security, json, error } = h;
-  const body = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-  const path = (method: RouteConfig['method'], p: string, request: RouteConfig['request'], responses: RouteConfig['responses']) =>
-    registry.registerPath({ method, path: p, security, request, responses });
+  const { json, error } = h;
+  const { body, path } = pathRegistrar(registry, h);
 
   path('post', '/api/terminals', { body: body(createTerminalBody) }, { 201: json('the terminal, without its password'), 400: error, 409: error });
   path('get', '/api/terminals', {}, { 200: json('{ items }') });
