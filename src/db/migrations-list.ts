@@ -9,6 +9,8 @@ import { Migration20261127090000 } from './migrations/Migration20261127090000';
 import { Migration20261127100000 } from './migrations/Migration20261127100000';
 import { Migration20261127120000 } from './migrations/Migration20261127120000';
 import { Migration20261127130000 } from './migrations/Migration20261127130000';
+import { Migration20261202060100c } from './migrations/Migration20261202060100c';
+import { Migration20261202060200c } from './migrations/Migration20261202060200c';
 
 /**
  * Committed migrations, imported rather than discovered on disk, so they run the same under tsx,
@@ -25,4 +27,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127100000', class: Migration20261127100000 },
   { name: 'Migration20261127120000', class: Migration20261127120000 },
   { name: 'Migration20261127130000', class: Migration20261127130000 },
+  { name: 'Migration20261202060100c', class: Migration20261202060100c },
+  { name: 'Migration20261202060200c', class: Migration20261202060200c },
 ];
