@@ -45,8 +45,8 @@ function revealingAuthenticator(db: Db, verifier: DeviceSecretVerifier): DeviceA
  */
 export async function benchDeviceAuth(o: { logins: number; log: (m: string) => void }): Promise<DeviceAuthFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'gatesync-bench-auth-'));
-  chmodSync(dir, 0o755);
-  const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort(), database: 'gatesync' });
+  chmodSync(dir, 0o711);
+  const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), port: await freePort(), database: 'gatesync', password: randomBytes(18).toString('base64url') });
   const orm = await initOrm(pg.url, { pool: { min: 0, max: 5 } });
   const logger = createLogger('silent', 'bench-auth');
   const gateway = { username: 'gw', password: randomBytes(16).toString('hex') };
@@ -125,5 +125,6 @@ export async function benchDeviceAuth(o: { logins: number; log: (m: string) => v
     await orm.close(true);
     await pg.stop();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(pg.dataDir, { recursive: true, force: true });
   }
 }

@@ -139,6 +139,7 @@ export async function benchDevices(o: { users: number; latencyMs: number; hashDe
       photos: { settings: DEFAULT_PHOTO_SETTINGS, faces: new FaceIndexStore() },
       terminals: new TerminalClients(new SecretBox(randomBytes(32)), 5000),
       terminalValidityDays: 365,
+      terminalCapturePollMs: 3_000,
       devices: { link: gateway.client, requestTimeoutMs: 5000 },
     }),
   });

@@ -57,6 +57,7 @@ export async function benchTerminalSync(opts: { users: number; latencyMs: number
       photos: { settings: DEFAULT_PHOTO_SETTINGS, faces: new FaceIndexStore() },
       terminals,
       terminalValidityDays: 365,
+      terminalCapturePollMs: 3_000,
     },
   });
   const running = worker.run();

@@ -96,6 +96,11 @@ const envSchema = z.object({
   TERMINAL_TIMEOUT_MS: durationMs(10_000),
   TERMINAL_SYNC_PACING_MS: durationMs(0),
   TERMINAL_BUSY_PAUSE_MS: durationMs(15_000),
+  // Reference §2.3: "Progress 0 = no face yet → re-POST after 2–5 s"; sooner hammers a terminal that serves one request at a time.
+  TERMINAL_CAPTURE_POLL_MS: z.preprocess(
+    blankAsUnset,
+    z.coerce.number().int().min(2_000, 'must be 2000–5000 ms (reference §2.3)').max(5_000, 'must be 2000–5000 ms (reference §2.3)').default(3_000),
+  ),
   ISAPI_SIM_PORT: port(9020),
   SYNC_PACING_MS: durationMs(300),
   SYNC_BUSY_PAUSE_MS: durationMs(5 * 60_000),
@@ -156,7 +161,15 @@ export interface Config {
   photos: { importRoot?: string; zipLimit: string; settings: PhotoSettings };
   /** AES-256-GCM key for device passwords (32 bytes); `npm start` keeps a generated one in the data dir. */
   secretKey?: Buffer;
-  terminals: { validityDays: number; timeoutMs: number; pacingMs: number; busyPauseMs: number; simPort: number };
+  terminals: {
+    validityDays: number;
+    timeoutMs: number;
+    pacingMs: number;
+    busyPauseMs: number;
+    /** Wait between CaptureFaceData re-POSTs while no face is there yet (2–5 s). */
+    capturePollMs: number;
+    simPort: number;
+  };
   devices: {
     /** undefined → the embedded broker on mqttHost:mqttPort. */
     mqttUrl?: string;
@@ -273,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.TERMINAL_TIMEOUT_MS,
       pacingMs: e.TERMINAL_SYNC_PACING_MS,
       busyPauseMs: e.TERMINAL_BUSY_PAUSE_MS,
+      capturePollMs: e.TERMINAL_CAPTURE_POLL_MS,
       simPort: e.ISAPI_SIM_PORT,
     },
     devices: {

@@ -208,4 +208,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ GATESYNC_SECRET_KEY: KEY }).secretKey?.length).toBe(32);
     expect(loadConfig({ GATESYNC_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).secretKey).toEqual(Buffer.alloc(32, 7));
   });
+
+  it('given no TERMINAL_CAPTURE_POLL_MS, should re-POST captures every 3 s, within reference §2.3\'s 2–5 s', () => {
+    expect(loadConfig({}).terminals.capturePollMs).toBe(3_000);
+    expect(loadConfig({ TERMINAL_CAPTURE_POLL_MS: '2000' }).terminals.capturePollMs).toBe(2_000);
+    expect(loadConfig({ TERMINAL_CAPTURE_POLL_MS: '5000' }).terminals.capturePollMs).toBe(5_000);
+  });
+
+  it('given a TERMINAL_CAPTURE_POLL_MS outside 2–5 s, should name it', () => {
+    for (const v of ['1000', '1999', '5001', 'soon']) {
+      expect(configError({ TERMINAL_CAPTURE_POLL_MS: v }).message, v).toContain('TERMINAL_CAPTURE_POLL_MS');
+    }
+  });
 });

@@ -26,10 +26,12 @@ export interface ActivityDeps {
   settings: HikCentralSyncSettings;
   /** Photo intake for the bulk import: settings and this process's face index. */
   photos: PhotoPipeline;
-  /** ISAPI terminals (issue 4): one client per terminal per process. */
+  /** ISAPI terminals: one client per terminal per process. */
   terminals: TerminalClients;
   /** Validity window written to terminals, in days. */
   terminalValidityDays: number;
+  /** Wait between CaptureFaceData re-POSTs while no face is there yet (reference §2.3: 2–5 s). */
+  terminalCapturePollMs: number;
   /** Cloud devices (issue 5): the process's gateway connection; absent where no gateway runs. */
   devices?: { link?: DeviceLink; requestTimeoutMs: number };
 }
@@ -62,7 +64,13 @@ export function createActivities(deps: ActivityDeps) {
   const fork = () => deps.orm.em.fork();
 
   return {
-    ...createTerminalActivities({ orm: deps.orm, terminals: deps.terminals, photos: deps.photos, validityDays: deps.terminalValidityDays }),
+    ...createTerminalActivities({
+      orm: deps.orm,
+      terminals: deps.terminals,
+      photos: deps.photos,
+      validityDays: deps.terminalValidityDays,
+      capturePollMs: deps.terminalCapturePollMs,
+    }),
     ...createDeviceActivities({ orm: deps.orm, link: deps.devices?.link, requestTimeoutMs: deps.devices?.requestTimeoutMs ?? 10_000 }),
 
     async syncPerson(input: SyncPersonInput): Promise<SyncPersonResult> {

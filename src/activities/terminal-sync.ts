@@ -7,8 +7,9 @@ import type { IsapiClient } from '../targets/isapi/client';
 import type { UserInfo } from '../targets/isapi/types';
 import { renditionFor } from '../photos/rendition-cache';
 import type { PhotoPipeline } from '../photos/person-photo-store';
-import type { TerminalOpKind, TerminalSyncCounts } from '../workflows/contracts';
-import { desiredTerminalUsers, sameUser, upsertTerminalUser, validityOf, type DesiredTerminalUser } from './terminal-users';
+import { isDeviceAdministrator } from '../targets/isapi/device-administrator';
+import type { TerminalOpKind, TerminalPrune, TerminalSyncCounts } from '../workflows/contracts';
+import { desiredTerminalUsers, sameUser, upsertTerminalUser, validityOf, type DesiredTerminalUser, type ValidityRule } from './terminal-users';
 
 interface PlannedOp {
   employeeNo: string;
@@ -18,19 +19,20 @@ interface PlannedOp {
 const canUpload = (terminal: Terminal): boolean => terminal.capabilities?.faceUpload.binary === true;
 
 /**
- * The plan of one terminal sync run (issue 4 §3), written once per run key (a retried planning
- * finds it). Full: everything on the terminal is read page by page and compared — never wiped
- * first. Incremental: compared with what gatesync last wrote (terminal_person_state).
+ * The plan of one terminal sync run, written once per run key (a retried planning finds it). Full:
+ * everything on the terminal is read page by page and compared — never wiped first; a user the
+ * database does not want is removed when gatesync manages it (or with prune `all`), reported as
+ * drift otherwise. Incremental: compared with what gatesync last wrote (terminal_person_state).
  */
 export async function planTerminalSync(
   em: EntityManager,
-  input: { terminalId: string; runKey: string; mode: 'incremental' | 'full'; terminal: Terminal; client: IsapiClient; validityDays: number },
+  input: { terminalId: string; runKey: string; mode: 'incremental' | 'full'; prune: TerminalPrune; terminal: Terminal; client: IsapiClient; rule: ValidityRule },
 ): Promise<{ total: number }> {
   const conn = em.getConnection();
   const [{ n }] = (await conn.execute<{ n: string }[]>('select count(*) as n from terminal_sync_op where run_key = ?', [input.runKey])) as [{ n: string }];
   if (Number(n) > 0) return { total: Number(n) };
 
-  const desired = await desiredTerminalUsers(em, input.terminalId, input.validityDays);
+  const desired = await desiredTerminalUsers(em, input.terminalId, input.rule);
   const states = new Map((await em.find(TerminalPersonState, { terminal: input.terminalId })).map((s) => [s.employeeNo, s]));
   const upload = canUpload(input.terminal);
   const ops: PlannedOp[] = [];
@@ -59,10 +61,12 @@ export async function planTerminalSync(
       }
     }
     const wanted = new Set(desired.map((d) => d.ci));
-    for (const [employeeNo, u] of onTerminal) {
-      // Device administrators (localUIRight) are the site's, not gatesync's: never removed.
-      if (!wanted.has(employeeNo) && u.localUIRight !== true) ops.push({ employeeNo, op: 'remove' });
-    }
+    // Device administrators are the site's, not gatesync's: never removed, not even with prune `all`.
+    const unwanted = [...onTerminal.values()].filter((u) => !wanted.has(u.employeeNo) && !isDeviceAdministrator(u)).map((u) => u.employeeNo);
+    const managed = input.prune === 'all' ? new Set(unwanted) : await managedEmployeeNos(em, input.terminalId, unwanted);
+    // Drift last: it writes nothing, so the terminal's changes come first in the outcomes.
+    for (const employeeNo of unwanted) if (managed.has(employeeNo)) ops.push({ employeeNo, op: 'remove' });
+    for (const employeeNo of unwanted) if (!managed.has(employeeNo)) ops.push({ employeeNo, op: 'drift' });
   } else {
     for (const d of desired) {
       const s = states.get(d.ci);
@@ -87,6 +91,21 @@ export async function planTerminalSync(
     );
   }
   return { total: ops.length };
+}
+
+/**
+ * Of these employeeNos, the ones gatesync manages on the terminal: it wrote them (terminal_person_state) or they
+ * are people in its database. A guard enrolled at the terminal is neither, and a full sync leaves them be.
+ */
+async function managedEmployeeNos(em: EntityManager, terminalId: string, employeeNos: string[]): Promise<Set<string>> {
+  if (employeeNos.length === 0) return new Set();
+  const rows = await em.getConnection().execute<{ employee_no: string }[]>(
+    `select e.no as employee_no from jsonb_array_elements_text(?::jsonb) as e(no)
+      where exists (select 1 from terminal_person_state s where s.terminal_id = ? and s.employee_no = e.no)
+         or exists (select 1 from person p where p.ci = e.no)`,
+    [JSON.stringify(employeeNos), terminalId],
+  );
+  return new Set(rows.map((r) => r.employee_no));
 }
 
 export interface ApplyOpsResult {
@@ -126,8 +145,9 @@ interface Applied {
  */
 export async function applyTerminalOps(
   em: EntityManager,
-  deps: { photos: PhotoPipeline; validityDays: number },
+  deps: { photos: PhotoPipeline },
   input: {
+    rule: ValidityRule;
     terminalId: string;
     runKey: string;
     afterSeq: number;
@@ -144,7 +164,7 @@ export async function applyTerminalOps(
     [input.runKey, input.afterSeq, input.limit],
   );
   const wanted = new Map(
-    (await desiredTerminalUsers(em, input.terminalId, deps.validityDays, ops.map((o) => o.employee_no))).map((d) => [d.ci, d]),
+    (await desiredTerminalUsers(em, input.terminalId, input.rule, ops.map((o) => o.employee_no))).map((d) => [d.ci, d]),
   );
   const upload = canUpload(input.terminal);
   const applied: Applied[] = [];
@@ -211,13 +231,24 @@ export async function applyTerminalOps(
   async function applyOne(op: OpRow, d: DesiredTerminalUser | undefined): Promise<Applied> {
     const ci = op.employee_no;
     const base = { seq: op.seq, employeeNo: ci, status: 'done' as const };
+    if (op.op === 'drift') {
+      return { ...base, detail: 'not written by gatesync and not a person in its database; left alone (prune "all" removes it)', counter: 'drift', state: undefined };
+    }
     if (op.op === 'remove') {
       if (d !== undefined) return { ...base, detail: 'wanted again; kept', counter: 'unchanged', state: undefined };
-      await write(async () => {
-        await input.client.deleteFaces([ci]);
-        await input.client.deleteUsers([ci]);
-      });
-      return { ...base, detail: 'removed', counter: 'removed', state: null };
+      // Read before the delete (STYLE 9): the user may have become a device administrator since the plan, or an
+      // incremental plan, which never reads the terminal, may name one.
+      const onTerminal = await input.client.findUser(ci);
+      if (onTerminal !== null && isDeviceAdministrator(onTerminal)) {
+        return { ...base, detail: 'a device administrator; left alone', counter: 'unchanged', state: null };
+      }
+      if (onTerminal !== null) {
+        await write(async () => {
+          await input.client.deleteFaces([ci]);
+          await input.client.deleteUsers([ci]);
+        });
+      }
+      return { ...base, detail: onTerminal === null ? 'already gone' : 'removed', counter: onTerminal === null ? 'unchanged' : 'removed', state: null };
     }
     if (d === undefined) return { ...base, detail: 'no longer wanted on this terminal; skipped', counter: 'unchanged', state: undefined };
     const state = { name: d.name, validity: d.validity };

@@ -2,8 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { UserInfo } from '../targets/isapi/types';
 import type { IsapiClient } from '../targets/isapi/client';
 import { IsapiError } from '../targets/isapi/errors';
+import { addDays, localDayOf } from '../targets/isapi/isapi-time';
 
-/** A person as the terminal should hold them (issue 4 §3): employeeNo = ci, name, validity window. */
+/** A person as the terminal should hold them: employeeNo = ci, name, validity window. */
 export interface DesiredTerminalUser {
   ci: string;
   name: string;
@@ -17,22 +18,37 @@ export interface DesiredTerminalUser {
 /** Many terminals take at most 32 characters of name (reference §2.4 keeps it short; models differ). */
 const NAME_MAX = 32;
 
-const day = (d: Date): string => d.toISOString().slice(0, 10);
+/** How a person's validity window on a terminal is made: its length and the terminal's UTC offset (null: unknown). */
+export interface ValidityRule {
+  validityDays: number;
+  utcOffsetMinutes: number | null;
+}
+
+/** Zones run from UTC−12 to UTC+14: a window made for both ends holds wherever the terminal is. */
+const WESTMOST_OFFSET = -12 * 60;
+const EASTMOST_OFFSET = 14 * 60;
 
 /**
- * The validity window is fixed per person — from the day they were registered, `validityDays`
- * long — so a sync tomorrow finds nothing to change. Times are the terminal's local time without an
- * offset (`timeType` local, §2.4).
+ * A person's validity window: from the start of the day they were registered to the end of the day
+ * `validityDays` later, both as the terminal's wall clock — `Valid` times with `timeType` local carry no offset and
+ * are read in the terminal's own zone (§2.4), which comes from /ISAPI/System/time. The start of the local day, not
+ * the registration instant, so someone registered in the evening is valid at once and the window is fixed per
+ * person (a sync tomorrow or a daylight-saving change finds nothing to change). With the zone unknown, the window
+ * is widened to hold in every zone: it starts on the day it is at UTC−12 and ends on the day it is at UTC+14.
  */
+export function validityWindow(registeredAt: Date, rule: ValidityRule): { beginTime: string; endTime: string } {
+  const firstDay = localDayOf(registeredAt, rule.utcOffsetMinutes ?? WESTMOST_OFFSET);
+  const lastDay = addDays(localDayOf(registeredAt, rule.utcOffsetMinutes ?? EASTMOST_OFFSET), rule.validityDays);
+  return { beginTime: `${firstDay}T00:00:00`, endTime: `${lastDay}T23:59:59` };
+}
+
+/** The user a person should be on a terminal: employeeNo = ci, name, validity window (validityWindow). */
 export function terminalUserOf(
   p: { ci: string; given_name: string; family_name: string; second_family_name: string | null; active: boolean; created_at: Date | string },
-  validityDays: number,
+  rule: ValidityRule,
 ): { name: string; validity: string; user: UserInfo } {
   const name = [p.given_name, p.family_name, p.second_family_name].filter((s) => s !== null && s !== '').join(' ').slice(0, NAME_MAX).trim();
-  const begin = new Date(`${day(new Date(p.created_at))}T00:00:00Z`);
-  const end = new Date(begin.getTime() + validityDays * 86_400_000);
-  const beginTime = `${day(begin)}T00:00:00`;
-  const endTime = `${day(end)}T23:59:59`;
+  const { beginTime, endTime } = validityWindow(new Date(p.created_at), rule);
   return {
     name,
     validity: `${p.active ? 'on' : 'off'} ${beginTime}/${endTime}`,
@@ -75,7 +91,7 @@ interface DesiredRow {
 export async function desiredTerminalUsers(
   em: EntityManager,
   terminalId: string,
-  validityDays: number,
+  rule: ValidityRule,
   cis?: string[],
 ): Promise<DesiredTerminalUser[]> {
   const rows = await em.getConnection().execute<DesiredRow[]>(
@@ -93,7 +109,7 @@ export async function desiredTerminalUsers(
   );
   return rows.map((r) => ({
     ci: r.ci,
-    ...terminalUserOf(r, validityDays),
+    ...terminalUserOf(r, rule),
     photoVersion: r.photo_version,
     photoUsable: r.photo_version !== null && r.checks_passed === true,
   }));

@@ -10,6 +10,8 @@ import { Migration20261127100000 } from './migrations/Migration20261127100000';
 import { Migration20261127120000 } from './migrations/Migration20261127120000';
 import { Migration20261127130000 } from './migrations/Migration20261127130000';
 import { Migration20261202060000b } from './migrations/Migration20261202060000b';
+import { Migration20261202060100c } from './migrations/Migration20261202060100c';
+import { Migration20261202060200c } from './migrations/Migration20261202060200c';
 
 /**
  * Committed migrations, imported rather than discovered on disk, so they run the same under tsx,
@@ -27,4 +29,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127120000', class: Migration20261127120000 },
   { name: 'Migration20261127130000', class: Migration20261127130000 },
   { name: 'Migration20261202060000b', class: Migration20261202060000b },
+  { name: 'Migration20261202060100c', class: Migration20261202060100c },
+  { name: 'Migration20261202060200c', class: Migration20261202060200c },
 ];

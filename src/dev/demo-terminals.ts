@@ -7,7 +7,7 @@ const DEV_TERMINAL_USER = 'admin';
 const DEV_TERMINAL_PASSWORD = 'gatesync-dev-terminal';
 
 /**
- * Two simulated terminals for `npm start` (issue 4 §5): the seed-002 model at the main entrance,
+ * Two simulated terminals for `npm start`: the seed-002 model at the main entrance,
  * where faces are captured on the terminal, and an upload-capable model at the lab. They are
  * registered once (by name) with their passwords sealed; their users live in memory, so a full sync
  * after a restart puts them back.
@@ -28,6 +28,8 @@ export async function startDemoTerminals(orm: MikroORM, secrets: SecretBox, base
       index: i,
       // Someone presents a face 5 s after a capture starts (seed 002: "within 5–10 seconds").
       capture: { presentAfterMs: 5_000 },
+      // Set to the zone of the machine, as a terminal installed next to it would be.
+      utcOffsetMinutes: -new Date().getTimezoneOffset(),
     });
     simulators.push(sim);
     const em = orm.em.fork();

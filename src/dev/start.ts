@@ -151,6 +151,7 @@ async function main(): Promise<void> {
         photos,
         terminals,
         terminalValidityDays: config.terminals.validityDays,
+        terminalCapturePollMs: config.terminals.capturePollMs,
         devices: { link: gateway.client, requestTimeoutMs: config.devices.requestTimeoutMs },
       },
     }));

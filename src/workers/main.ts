@@ -55,6 +55,7 @@ async function main(): Promise<void> {
       photos: { settings: config.photos.settings, faces: new FaceIndexStore() },
       terminals: new TerminalClients(new SecretBox(config.secretKey as Buffer), config.terminals.timeoutMs),
       terminalValidityDays: config.terminals.validityDays,
+      terminalCapturePollMs: config.terminals.capturePollMs,
       devices: { link: gateway.client, requestTimeoutMs: config.devices.requestTimeoutMs },
     },
   });

@@ -61,6 +61,7 @@ const TERMINAL_FINAL = [
   TerminalFailureType.TerminalNotFound,
   TerminalFailureType.NoFaceCaptured,
   TerminalFailureType.PhotoNotUsable,
+  TerminalFailureType.CaptureWithdrawn,
 ];
 
 /**
@@ -68,7 +69,10 @@ const TERMINAL_FINAL = [
  * the ~15 s the terminal asks for); bad credentials never are (reference §2.1: login lockout).
  */
 export const terminalCall = proxyActivities<
-  Pick<Activities, 'probeTerminal' | 'ensureTerminalUser' | 'bindCapturedFace' | 'uploadTerminalFace' | 'verifyTerminalFace'>
+  Pick<
+    Activities,
+    'probeTerminal' | 'ensureTerminalUser' | 'bindCapturedFace' | 'uploadTerminalFace' | 'verifyTerminalFace' | 'withdrawTerminalCaptures'
+  >
 >({
   startToCloseTimeout: '60s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: TERMINAL_FINAL },
@@ -89,9 +93,15 @@ export const terminalBulk = proxyActivities<Pick<Activities, 'planTerminalSync' 
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10, nonRetryableErrorTypes: TERMINAL_FINAL },
 });
 
-export const terminalDb = proxyActivities<Pick<Activities, 'recordTerminalEnrolment'>>({
+export const terminalDb = proxyActivities<Pick<Activities, 'recordTerminalEnrolment' | 'openTerminalCapture'>>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [TerminalFailureType.TerminalNotFound] },
+});
+
+/** A captured face through the photo checks (face analysis on CPU): longer than a database write, a few attempts. */
+export const terminalPhoto = proxyActivities<Pick<Activities, 'adoptCapturedPhoto'>>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3 },
 });
 
 /**

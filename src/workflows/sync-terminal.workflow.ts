@@ -13,8 +13,8 @@ import { terminalBulk } from './activity-profiles';
 const DEFAULTS = { pacingMs: 0, busyPauseMs: 15_000, batchSize: 25, continueAsNewAfterEvents: 4_000 };
 
 /**
- * Brings a terminal's users to what the database says it should hold (issue 4 §3). The plan —
- * adds, updates, faces, removals — is written to the database once per run; batches of it are then
+ * Brings a terminal's users to what the database says it should hold. The plan — adds, updates,
+ * faces, removals, drift — is written to the database once per run; batches of it are then
  * applied by heartbeating activities, paced, pausing on Device Busy and resuming at the same
  * operation. History holds only counters and the position, and the run continues as new.
  */
@@ -25,7 +25,7 @@ export async function syncTerminal(input: SyncTerminalInput): Promise<SyncTermin
     runKey: `${info.workflowId}/${info.firstExecutionRunId}`,
     total: 0,
     afterSeq: 0,
-    counts: { added: 0, updated: 0, faces: 0, removed: 0, unchanged: 0, failed: 0 },
+    counts: { added: 0, updated: 0, faces: 0, removed: 0, unchanged: 0, failed: 0, drift: 0 },
     busyPauses: 0,
     continuedAsNew: 0,
   };
@@ -52,7 +52,7 @@ export async function syncTerminal(input: SyncTerminalInput): Promise<SyncTermin
 
   try {
     if (input.carried === undefined) {
-      st.total = (await terminalBulk.planTerminalSync({ terminalId: input.terminalId, runKey: st.runKey, mode: input.mode })).total;
+      st.total = (await terminalBulk.planTerminalSync({ terminalId: input.terminalId, runKey: st.runKey, mode: input.mode, prune: input.prune ?? 'managed' })).total;
       state = 'running';
     }
     for (;;) {
@@ -66,7 +66,8 @@ export async function syncTerminal(input: SyncTerminalInput): Promise<SyncTermin
       });
       st.lastWriteAtMs = r.lastWriteAtMs;
       st.afterSeq = r.lastSeq;
-      for (const [k, v] of Object.entries(r.counts)) st.counts[k as keyof TerminalSyncCounts] += v ?? 0;
+      // `?? 0`: counts carried from a run that continued as new before a counter existed.
+      for (const [k, v] of Object.entries(r.counts)) st.counts[k as keyof TerminalSyncCounts] = (st.counts[k as keyof TerminalSyncCounts] ?? 0) + (v ?? 0);
       if (r.busy) {
         // The configured pause wins; otherwise what the terminal's answer suggests (~15 s, reference §2.1).
         const pauseMs = input.busyPauseMs ?? r.retryAfterMs ?? DEFAULTS.busyPauseMs;

@@ -1,5 +1,5 @@
 /**
- * Messages, inputs, results and ids of the terminal (ISAPI) processes of issue 4. Re-exported by
+ * Messages, inputs, results and ids of the terminal (ISAPI) processes. Re-exported by
  * contracts.ts, which the API and tests import. Deterministic: only @temporalio/workflow and types.
  */
 import { defineQuery } from '@temporalio/workflow';
@@ -19,6 +19,8 @@ export const TerminalFailureType = {
   TerminalNotFound: 'TerminalNotFound',
   /** The photo failed gatesync's checks or is missing: it is not pushed. */
   PhotoNotUsable: 'PhotoNotUsable',
+  /** The capture was withdrawn (its enrolment cancelled), is another person's or already used: nothing from it is stored or bound. */
+  CaptureWithdrawn: 'CaptureWithdrawn',
 } as const;
 export type TerminalFailureType = (typeof TerminalFailureType)[keyof typeof TerminalFailureType];
 
@@ -26,7 +28,7 @@ export type TerminalFailureType = (typeof TerminalFailureType)[keyof typeof Term
 
 export interface CaptureTerminalFaceInput {
   terminalId: string;
-  /** Who will present the face, when known: a person without a photo gets the captured one. */
+  /** Who will present the face, when known; the capture is bound only to them (or, unknown, to whoever binds it). */
   ci?: string;
   timeoutMs?: number;
 }
@@ -35,8 +37,6 @@ export interface CaptureTerminalFaceResult {
   captureId: string;
   /** The picture's URL on the terminal (seed 002: `https://…/LOCALS/pic/web_face_enrollpic.jpg@WEB…`). */
   faceDataUrl: string;
-  /** The capture became the person's photo (they had none). */
-  storedAsPhoto: boolean;
 }
 
 export const captureTerminalFaceWorkflowId = (terminalId: string): string => `terminal-capture:${terminalId}`;
@@ -88,7 +88,14 @@ export const enrollProgressQuery = defineQuery<EnrollProgress>('enrollProgress')
 // ---------------------------------------------------------------- terminal sync
 
 export type TerminalSyncMode = 'incremental' | 'full';
-export type TerminalOpKind = 'add' | 'update' | 'face' | 'remove';
+/**
+ * Which users on the terminal a full sync may delete when the database does not want them: `managed` (the default)
+ * only those gatesync manages — it wrote them, or their employeeNo is a person in its database — and reports the
+ * others as drift; `all` deletes those too. Device administrators are never deleted.
+ */
+export type TerminalPrune = 'managed' | 'all';
+/** `drift`: a user on the terminal gatesync does not manage, reported and left alone. */
+export type TerminalOpKind = 'add' | 'update' | 'face' | 'remove' | 'drift';
 export type TerminalSyncState = 'planning' | 'running' | 'pausedOnBusy' | 'completed' | 'failed';
 
 export interface TerminalSyncCounts {
@@ -98,11 +105,15 @@ export interface TerminalSyncCounts {
   removed: number;
   unchanged: number;
   failed: number;
+  /** Users found on the terminal that gatesync does not manage, left alone (prune `managed`). */
+  drift: number;
 }
 
 export interface SyncTerminalInput {
   terminalId: string;
   mode: TerminalSyncMode;
+  /** Full mode: which unwanted users may be deleted; default `managed`. */
+  prune?: TerminalPrune;
   /** Rest between one terminal write finishing and the next starting; default 0 (the client already sends one at a time). */
   pacingMs?: number;
   /** Pause after a Device Busy answer; default 15 s (reference §2.1: "retry in ~15 s"). */

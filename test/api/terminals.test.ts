@@ -1,11 +1,14 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Terminal, TerminalCapture } from '../../src/db/entities';
+import { IsapiClient } from '../../src/targets/isapi/client';
 import { SEED_CAPTURE_MODEL, UPLOAD_MODEL, startIsapiSimulator, type IsapiSimulator } from '../../src/targets/isapi/simulator';
 import { startServices, type Services } from '../helpers/services';
 import { startApi, type TestApi } from '../helpers/api';
 import { waitFor } from '../helpers/people';
 import { TERMINAL_PASSWORD, TERMINAL_USER } from '../helpers/terminals';
 import { frontalPortrait } from '../helpers/faces';
+import { settled } from '../helpers/wait';
 
 describe('terminal registry and seed 002 routes (real services, terminal simulators over HTTP)', () => {
   let s: Services;
@@ -23,7 +26,7 @@ describe('terminal registry and seed 002 routes (real services, terminal simulat
     await s?.close();
   });
 
-  const simulator = async (model = UPLOAD_MODEL, capture?: { presentAfterMs: number | null }) => {
+  const simulator = async (model = UPLOAD_MODEL, capture?: { presentAfterMs: number | null; holdMs?: number }) => {
     const sim = await startIsapiSimulator({ model, username: TERMINAL_USER, password: TERMINAL_PASSWORD, host: '127.0.0.1', capture });
     sims.push(sim);
     return sim;
@@ -47,7 +50,8 @@ describe('terminal registry and seed 002 routes (real services, terminal simulat
 
     const probed = await api.request('POST', `/api/terminals/${created.json.id}/probe`);
     expect(probed.status).toBe(200);
-    expect(probed.json).toMatchObject({ online: true, model: UPLOAD_MODEL.model, capabilities: { faceUpload: true, maxUsers: UPLOAD_MODEL.maxUsers } });
+    // The simulator's zone is UTC (its default); the offset is read from /ISAPI/System/time.
+    expect(probed.json).toMatchObject({ online: true, model: UPLOAD_MODEL.model, capabilities: { faceUpload: true, maxUsers: UPLOAD_MODEL.maxUsers }, utcOffsetMinutes: 0 });
     expect(JSON.stringify(probed.json)).not.toContain(TERMINAL_PASSWORD);
 
     const patched = await api.request('PATCH', `/api/terminals/${created.json.id}`, { body: { careers: ['Medicina'], password: 'new-pass' } });
@@ -151,5 +155,63 @@ describe('terminal registry and seed 002 routes (real services, terminal simulat
     // Enrolled already: the full sync finds the user as wanted.
     expect(progress).toMatchObject({ state: 'completed', total: 0 });
     expect((await api.request('POST', `/api/terminals/${terminal.id}/sync`, { body: { mode: 'sometimes' } })).status).toBe(400);
+    const badPrune = await api.request('POST', `/api/terminals/${terminal.id}/sync`, { body: { mode: 'full', prune: 'everything' } });
+    expect(badPrune.status).toBe(400);
+    expect(JSON.stringify(badPrune.json)).toContain('prune');
+    const pruneIncremental = await api.request('POST', `/api/terminals/${terminal.id}/sync`, { body: { mode: 'incremental', prune: 'all' } });
+    expect(pruneIncremental.status).toBe(400);
+    expect(pruneIncremental.json.issues).toEqual([expect.objectContaining({ path: 'prune', message: expect.stringMatching(/^prune applies to mode "full"/) })]);
   });
+
+  it('seed 002: after an enrolment is cancelled, a face shown at the terminal is not stored, bound, or offered to sync-to-device', async () => {
+    // Each CaptureFaceData POST is held up to 20 s (§2.3 "requests block up to ~20 s"): one is waiting at the terminal
+    // when the cancel comes, and the face shown afterwards answers it.
+    const sim = await simulator(SEED_CAPTURE_MODEL, { presentAfterMs: null, holdMs: 20_000 });
+    const terminal = (await register(sim)).json;
+    await api.request('POST', `/api/terminals/${terminal.id}/probe`);
+    const user = (await api.request('POST', '/api/users/', { body: { hikvision_id: '100333', full_name: 'Petra Tarde', department: '1' } })).json;
+    const enrolment = `/api/terminals/${terminal.id}/enrollments/100333`;
+    expect((await api.request('POST', `/api/terminals/${terminal.id}/enrollments`, { body: { ci: '100333', method: 'capture', captureTimeoutMs: 60_000 } })).status).toBe(202);
+    const log = () => sim.controls.requestLog();
+    // A request is logged when it arrives and gets its duration when answered.
+    const heldCapture = () => log().findIndex((q) => q.path === '/ISAPI/AccessControl/CaptureFaceData' && q.durationMs === undefined);
+    await waitFor(async () => heldCapture() >= 0 && (await api.request('GET', enrolment)).json.stage === 'waitingForFace', 'the terminal waiting for a face');
+
+    // Shown right after the cancel was accepted, before a heartbeat can carry it to the capture activity.
+    const lateFace = await frontalPortrait(0);
+    expect((await api.request('DELETE', enrolment)).status).toBe(202);
+    expect(await sim.controls.presentFace(lateFace)).toBe(true);
+    // Until gatesync has stopped talking to the terminal: nothing in flight, and no re-POST for longer than the 2 s poll.
+    const inFlight = () => log().some((q) => q.durationMs === undefined);
+    await waitFor(async () => (await settled(() => log().length * 2 + (inFlight() ? 1 : 0), 3_000, 30_000, 50)) % 2 === 0 || undefined, 'gatesync to stop asking the terminal', 60_000);
+    await waitFor(async () => ((await api.request('GET', enrolment)).json.stage === 'cancelled' ? true : undefined), 'the enrolment to end cancelled');
+
+    const captures = await s.orm.em.fork().find(TerminalCapture, { terminal: terminal.id }, { populate: ['data'] as never });
+    expect(captures.map((c) => ({ state: c.state, picture: c.data ?? null }))).toEqual([{ state: 'cancelled', picture: null }]);
+    expect((await api.request('GET', `/api/users/${user.id}`)).json).toMatchObject({ photo_path: null, synced_to_device: false });
+    const client = new IsapiClient({ baseUrl: sim.url, username: TERMINAL_USER, password: TERMINAL_PASSWORD, timeoutMs: 5000 });
+    try {
+      expect((await client.searchFaces({ fpid: '100333' })).items).toEqual([]);
+    } finally {
+      await client.close();
+    }
+    expect((await api.request('GET', `/api/terminal-captures/${captures[0]!.id}/photo`)).status).toBe(404);
+
+    // sync-to-device does not offer the withdrawn capture: it asks the terminal for a fresh face and binds that one.
+    sim.controls.stopCapture();
+    const syncing = api.request('POST', `/api/users/${user.id}/sync-to-device`, { body: { device_id: terminal.id } });
+    const first = await Promise.race([
+      syncing.then(() => 'answered without a new capture'),
+      waitFor(async () => (heldCapture() >= 0 ? 'capturing afresh' : undefined), 'a fresh capture'),
+    ]);
+    expect(first).toBe('capturing afresh');
+    const freshFace = await frontalPortrait(1);
+    expect(await sim.controls.presentFace(freshFace)).toBe(true);
+    const synced = await syncing;
+    expect(synced.json).toMatchObject({ success: true, results: [{ outcome: 'enrolled', method: 'capture', face_bound: true }] });
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    expect(sim.controls.faces().find((f) => f.FPID === '100333')?.sha256).toBe(sha(freshFace));
+    // Bound and verified: only now does the captured face become the person's photo.
+    expect((await api.request('GET', `/api/users/${user.id}`)).json).toMatchObject({ photo_path: '/api/persons/100333/photo', synced_to_device: true });
+  }, 120_000);
 });

@@ -22,6 +22,8 @@ import { DEFAULT_PHOTO_SETTINGS, TARGET_PROFILES, type PhotoSettings } from '../
 
 export const TEST_APP_KEY = 'test-app-key';
 export const TEST_APP_SECRET = 'test-app-secret-0123456789';
+/** The shortest wait between capture re-POSTs reference §2.3 allows (2–5 s): tests wait no longer than they must. */
+export const TEST_CAPTURE_POLL_MS = 2_000;
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -119,7 +121,7 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
         connection: nativeConnection,
         namespace: 'default',
         taskQueue,
-        deps: { orm, hikcentral, settings, photos, terminals, terminalValidityDays: 365, ...extra },
+        deps: { orm, hikcentral, settings, photos, terminals, terminalValidityDays: 365, terminalCapturePollMs: TEST_CAPTURE_POLL_MS, ...extra },
         workflowBundle,
       });
       const running = worker.run();

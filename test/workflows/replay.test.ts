@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { ReplayError, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import {
+  enrollProgressQuery,
   deviceFullResyncWorkflowId,
   deviceSyncProgressQuery,
   deviceSyncWorkflowId,
@@ -100,6 +101,27 @@ function recordBusyResync(s: Services): Promise<WorkflowHandle> {
   });
 }
 
+/** Seed-002 model: a capture enrolment to its result, the simulator presenting a face 300 ms into the capture. */
+async function recordCaptureEnrolment(s: Services, taskQueue: string): Promise<WorkflowHandle> {
+  const t = await terminalWithSimulator(s.orm, s.secrets, {
+    model: SEED_CAPTURE_MODEL,
+    capture: { presentAfterMs: 300 },
+  });
+  try {
+    const [person] = await addPeople(s.orm, `Replay ${randomUUID().slice(0, 8)}`, 1, { noPhoto: [0] });
+    const h = await s.temporal.workflow.start('enrollOnTerminal', {
+      taskQueue,
+      workflowId: `replay-enroll-${randomUUID()}`,
+      args: [{ ci: person!.ci, terminalId: t.terminalId, method: 'auto' }],
+    });
+    const r: EnrollOnTerminalResult = await h.result();
+    expect(r).toMatchObject({ outcome: 'enrolled', method: 'capture' });
+    return h;
+  } finally {
+    await t.close();
+  }
+}
+
 const RECORDINGS: Recording[] = [
   {
     // Three people, one with a 300×300 photo HikCentral rejects; no pacing, so no timers.
@@ -148,22 +170,37 @@ const RECORDINGS: Recording[] = [
     },
   },
   {
-    // Seed-002 model: the user is added, a face is captured (the simulator presents one) and bound by URL.
+    // Seed-002 model: the user is added, a face is captured (the simulator presents one) and bound by URL. Recorded
+    // before TERMINAL_CAPTURE_LIFECYCLE, so it replays the path without capture rows opened by the workflow.
     file: 'enroll-on-terminal.json',
+    record: recordCaptureEnrolment,
+  },
+  {
+    // The same since TERMINAL_CAPTURE_LIFECYCLE: the attempt's row is opened first, the photo adopted after the bind.
+    file: 'enroll-on-terminal-capture-lifecycle.json',
+    record: recordCaptureEnrolment,
+  },
+  {
+    // Cancelled while the terminal waits for a face: the run withdraws its capture, then records the cancel.
+    file: 'enroll-on-terminal-cancelled.json',
     async record(s, taskQueue) {
       const t = await terminalWithSimulator(s.orm, s.secrets, {
         model: SEED_CAPTURE_MODEL,
-        capture: { presentAfterMs: 300 },
+        capture: { presentAfterMs: null, holdMs: 300 },
       });
       try {
         const [person] = await addPeople(s.orm, `Replay ${randomUUID().slice(0, 8)}`, 1, { noPhoto: [0] });
         const h = await s.temporal.workflow.start('enrollOnTerminal', {
           taskQueue,
-          workflowId: `replay-enroll-${randomUUID()}`,
-          args: [{ ci: person!.ci, terminalId: t.terminalId, method: 'auto' }],
+          workflowId: `replay-enroll-cancel-${randomUUID()}`,
+          args: [{ ci: person!.ci, terminalId: t.terminalId, method: 'capture', captureTimeoutMs: 60_000 }],
         });
-        const r: EnrollOnTerminalResult = await h.result();
-        expect(r).toMatchObject({ outcome: 'enrolled', method: 'capture' });
+        await eventually(
+          async () => (await h.query(enrollProgressQuery)).stage === 'waitingForFace' && t.sim.controls.isCapturing(),
+          'waiting for a face',
+        );
+        await h.cancel();
+        await expect(h.result()).rejects.toThrow(WorkflowFailedError);
         return h;
       } finally {
         await t.close();
@@ -178,6 +215,12 @@ const RECORDINGS: Recording[] = [
       await addPeople(s.orm, career, 3);
       const t = await terminalWithSimulator(s.orm, s.secrets, { model: UPLOAD_MODEL, careers: [career] });
       try {
+        // Its zone is read at probe, so the incremental planning below asks nothing of the terminal.
+        await s.temporal.workflow.execute('readTerminalCapabilities', {
+          taskQueue,
+          workflowId: `replay-probe-${randomUUID()}`,
+          args: [{ terminalId: t.terminalId }],
+        });
         t.sim.controls.busyNext(1);
         const h = await s.temporal.workflow.start('syncTerminal', {
           taskQueue,
@@ -224,6 +267,15 @@ const RECORDINGS: Recording[] = [
   },
 ];
 
+/** The activity types a fixture scheduled, in order. */
+const scheduledActivities = (file: string): string[] =>
+  readFixture(file)
+    .events.filter((e) => isEventType(e, 'ActivityTaskScheduled'))
+    .map((e) => (e.activityTaskScheduledEventAttributes as { activityType: { name: string } }).activityType.name);
+/** Patch markers (`patched()`) a fixture recorded. */
+const markers = (file: string): number =>
+  readFixture(file).events.filter((e) => isEventType(e, 'MarkerRecorded')).length;
+
 describe('workflow replay of recorded histories', () => {
   let s: Services;
   let replayOptions: ReplayWorkerOptions;
@@ -265,16 +317,30 @@ describe('workflow replay of recorded histories', () => {
   });
 
   it('should hold a full resync from before and after RESYNC_BEGINS_IN_PUSH, so both paths replay', () => {
-    const activities = (file: string) =>
-      readFixture(file)
-        .events.filter((e) => isEventType(e, 'ActivityTaskScheduled'))
-        .map((e) => (e.activityTaskScheduledEventAttributes as { activityType: { name: string } }).activityType.name);
-    const markers = (file: string) => readFixture(file).events.filter((e) => isEventType(e, 'MarkerRecorded')).length;
-    expect(activities('device-full-resync.json')[0]).toBe('beginFullResync');
+    expect(scheduledActivities('device-full-resync.json')[0]).toBe('beginFullResync');
     expect(markers('device-full-resync.json')).toBe(0);
-    expect(activities('device-full-resync-begins-in-push.json')).not.toContain('beginFullResync');
-    expect(activities('device-full-resync-begins-in-push.json')[0]).toBe('pushFullResync');
+    expect(scheduledActivities('device-full-resync-begins-in-push.json')).not.toContain('beginFullResync');
+    expect(scheduledActivities('device-full-resync-begins-in-push.json')[0]).toBe('pushFullResync');
     expect(markers('device-full-resync-begins-in-push.json')).toBe(1);
+  });
+
+  it('should hold an enrolment from before and after TERMINAL_CAPTURE_LIFECYCLE, and a cancelled one, so every path replays', () => {
+    expect(markers('enroll-on-terminal.json')).toBe(0);
+    expect(scheduledActivities('enroll-on-terminal.json')).not.toContain('openTerminalCapture');
+    expect(markers('enroll-on-terminal-capture-lifecycle.json')).toBe(1);
+    expect(scheduledActivities('enroll-on-terminal-capture-lifecycle.json')).toEqual(
+      expect.arrayContaining([
+        'openTerminalCapture',
+        'captureTerminalFace',
+        'bindCapturedFace',
+        'verifyTerminalFace',
+        'adoptCapturedPhoto',
+      ]),
+    );
+    expect(scheduledActivities('enroll-on-terminal-cancelled.json').slice(-2)).toEqual([
+      'withdrawTerminalCaptures',
+      'recordTerminalEnrolment',
+    ]);
   });
 
   it('should replay every recorded history without a determinism error', async () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
-import { Person, TerminalPersonState } from '../../src/db/entities';
+import { Person, TerminalCapture, TerminalPersonState } from '../../src/db/entities';
 import { enrollProgressQuery, type EnrollOnTerminalInput, type EnrollOnTerminalResult } from '../../src/workflows/contracts';
 import type { enrollOnTerminal } from '../../src/workflows/enroll-on-terminal.workflow';
 import { SEED_CAPTURE_MODEL, UPLOAD_MODEL } from '../../src/targets/isapi/simulator';
-import { startServices, type Services } from '../helpers/services';
+import { TEST_CAPTURE_POLL_MS, startServices, type Services } from '../helpers/services';
 import { addPeople, waitFor } from '../helpers/people';
 import { frontalPortrait } from '../helpers/faces';
 import { terminalWithSimulator } from '../helpers/terminals';
@@ -82,12 +82,30 @@ describe('enrollOnTerminal (real Temporal and PostgreSQL, terminal simulators ov
     expect(state.lastResult).toBe('cancelled');
     // The capture activity no longer polls the terminal.
     const polls = () => t.sim.controls.requestLog().filter((q) => q.path.startsWith('/ISAPI/AccessControl/CaptureFaceData')).length;
-    // Cancellation reaches the activity only through a heartbeat response (heartbeats are throttled, ~4 s), so
-    // wait until the 1 s polling has gone quiet for > 1.5 s (2.5 s: a slow poll under load is not a stop),
-    // failing if it never does within 15 s; then it must stay quiet.
-    const before = await settled(polls, 2_500, 15_000, 100);
+    // The workflow withdraws the capture when the cancellation reaches it, and the activity sees that in the database
+    // (or with a heartbeat's answer): wait until the polling — a re-POST 2 s after each 300 ms answer — has gone quiet
+    // for 3.5 s, failing if it never does within 15 s; then it must stay quiet.
+    const before = await settled(polls, 3_500, 15_000, 100);
     await new Promise((r) => setTimeout(r, 3_000));
     expect(polls()).toBe(before);
+    const captures = await s.orm.em.fork().find(TerminalCapture, { terminal: t.terminalId });
+    expect(captures.map((c) => c.state)).toEqual(['cancelled']);
+  });
+
+  it('should wait the configured 2–5 s between CaptureFaceData re-POSTs while nobody shows a face (reference §2.3)', async () => {
+    const t = await terminal({ model: SEED_CAPTURE_MODEL, capture: { presentAfterMs: null, holdMs: 100 } });
+    const ci = await person();
+    const r = await (await start({ ci, terminalId: t.terminalId, method: 'capture', captureTimeoutMs: 7_000, captureAttempts: 1 })).result();
+    expect(r).toMatchObject({ outcome: 'failed', faceBound: false });
+    const polls = t.sim.controls.requestLog().filter((q) => q.path === '/ISAPI/AccessControl/CaptureFaceData' && q.httpStatus === 200);
+    expect(polls.length).toBeGreaterThanOrEqual(3);
+    // From the terminal's answer (progress 0) to the next POST's arrival, on the simulator's clock; 2 ms for the
+    // millisecond clocks the two ends are read with. A lower bound only: the protocol's spacing, not a speed.
+    for (const [prev, next] of polls.slice(1).map((q, i) => [polls[i]!, q] as const)) {
+      expect(next.at - (prev.at + prev.durationMs!)).toBeGreaterThanOrEqual(Math.max(2_000, TEST_CAPTURE_POLL_MS) - 2);
+    }
+    // The attempt that saw no face is recorded as such.
+    expect((await s.orm.em.fork().find(TerminalCapture, { terminal: t.terminalId })).map((c) => c.state)).toEqual(['failed']);
   });
 
   it('given the upload-capable model, `auto` should upload the checked photo as a ≤200 KB JPEG', async () => {

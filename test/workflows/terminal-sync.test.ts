@@ -37,7 +37,7 @@ describe('syncTerminal (real Temporal and PostgreSQL, upload-capable terminal si
       return c.record - b.record + c.modify - b.modify + c.setUp - b.setUp > 1;
     });
 
-  it('full mode: reads the terminal, adds the missing, fixes a wrong name, removes extras, uploads faces — never wiping first', async () => {
+  it('full mode: reads the terminal, adds the missing, fixes a wrong name, uploads faces, reports users it does not manage as drift — never wiping first', async () => {
     const tq = s.taskQueue();
     const w = await s.startWorker(tq);
     const { people, terminalId, client, sim } = await setup(6);
@@ -55,14 +55,20 @@ describe('syncTerminal (real Temporal and PostgreSQL, upload-capable terminal si
     const history = await handle.fetchHistory();
     const failures = history.events?.filter((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes) ?? [];
     expect(JSON.stringify(failures)).toBe('[]');
-    // 5 adds (with their faces), the wrong name fixed and its face uploaded, 2 extras removed; the admin stays.
+    // 5 adds (with their faces), the wrong name fixed and its face uploaded; the 2 users gatesync never wrote and
+    // that are nobody in its database are drift, left alone; the admin is not even that.
     expect(result).toMatchObject({ state: 'completed', total: 5 + 2 + 2 });
-    const ops = await s.orm.em.fork().getConnection().execute(`select seq, employee_no, op, status, detail from terminal_sync_op where run_key = ? order by seq`, [result.runKey]);
-    expect(result.counts, JSON.stringify(ops)).toMatchObject({ added: 5, updated: 1, removed: 2, failed: 0 });
+    const ops = await s.orm.em.fork().getConnection().execute<{ employee_no: string; op: string; detail: string }[]>(
+      `select seq, employee_no, op, status, detail from terminal_sync_op where run_key = ? order by seq`,
+      [result.runKey],
+    );
+    expect(result.counts, JSON.stringify(ops)).toMatchObject({ added: 5, updated: 1, removed: 0, drift: 2, failed: 0 });
     expect(result.counts.faces).toBe(1);
+    expect(ops.filter((o) => o.op === 'drift').map((o) => o.employee_no).sort()).toEqual(['X1', 'X2']);
+    expect(ops.find((o) => o.op === 'drift')?.detail).toMatch(/not written by gatesync.*left alone/);
 
     const on = await usersOn(client);
-    expect([...on.keys()].sort()).toEqual([...people.map((p) => p.ci), 'ADMIN'].sort());
+    expect([...on.keys()].sort()).toEqual([...people.map((p) => p.ci), 'ADMIN', 'X1', 'X2'].sort());
     for (const p of people) {
       expect(on.get(p.ci)?.name).toBe(`${p.givenName} Family Second`);
       expect(on.get(p.ci)?.faces).toBe(1);
@@ -76,10 +82,72 @@ describe('syncTerminal (real Temporal and PostgreSQL, upload-capable terminal si
     );
     expect(outcomes.every((o) => o.status === 'done')).toBe(true);
 
-    // A second full run finds nothing to do.
+    // A second full run finds nothing to change, and the same drift.
     const again = await (await run(tq, { terminalId, mode: 'full' })).result();
     const againOps = await s.orm.em.fork().getConnection().execute(`select employee_no, op from terminal_sync_op where run_key = ?`, [again.runKey]);
-    expect(again.total, JSON.stringify(againOps)).toBe(0);
+    expect(again.total, JSON.stringify(againOps)).toBe(2);
+    expect(again.counts).toMatchObject({ added: 0, updated: 0, faces: 0, removed: 0, drift: 2 });
+    await w.stop();
+  });
+
+  it('full mode: removes unwanted users gatesync manages, leaves the rest as drift; prune "all" removes those too; device administrators stay either way', async () => {
+    const tq = s.taskQueue();
+    const w = await s.startWorker(tq);
+    const { terminalId, client, sim } = await setup(2);
+    await probe(tq, terminalId);
+    const valid = { enable: true, beginTime: '2026-01-01T00:00:00', endTime: '2030-01-01T00:00:00', timeType: 'local' as const };
+    // A person of gatesync's elsewhere (another career), a user gatesync wrote once (its state row) whose person is
+    // gone, a guard enrolled at the terminal, and a device administrator.
+    const elsewhere = (await addPeople(s.orm, `Elsewhere ${Math.random()}`, 1))[0]!;
+    await client.recordUser({ employeeNo: elsewhere.ci, name: 'Elsewhere', Valid: valid });
+    await client.recordUser({ employeeNo: 'FORMER', name: 'Former student', Valid: valid });
+    await s.orm.em.fork().getConnection().execute(
+      `insert into terminal_person_state (id, created_at, updated_at, terminal_id, employee_no, synced_name, face_bound) values (gen_random_uuid(), now(), now(), ?, 'FORMER', 'Former student', false)`,
+      [terminalId],
+    );
+    await client.recordUser({ employeeNo: 'GUARD', name: 'Night guard', Valid: valid });
+    await client.recordUser({ employeeNo: 'ADMIN', name: 'Site admin', Valid: valid, localUIRight: true });
+
+    const managed = await (await run(tq, { terminalId, mode: 'full' })).result();
+    expect(managed.counts).toMatchObject({ added: 2, removed: 2, drift: 1, failed: 0 });
+    const after = [...(await usersOn(client)).keys()];
+    expect(after).toEqual(expect.arrayContaining(['GUARD', 'ADMIN']));
+    expect(after).not.toContain(elsewhere.ci);
+    expect(after).not.toContain('FORMER');
+
+    const all = await (await run(tq, { terminalId, mode: 'full', prune: 'all' })).result();
+    expect(all.counts).toMatchObject({ added: 0, removed: 1, drift: 0, failed: 0 });
+    expect((await usersOn(client)).has('GUARD')).toBe(false);
+    expect((await usersOn(client)).has('ADMIN')).toBe(true);
+    expect(sim.controls.writeCounts().ADMIN).toMatchObject({ delete: 0 });
+    await w.stop();
+  });
+
+  it('writes validity windows in the terminal\'s own zone: an evening registration west or east of UTC is valid at once', async () => {
+    const tq = s.taskQueue();
+    const w = await s.startWorker(tq);
+    const cases = [
+      // UTC−5, registered at 19:30 there: 00:30 UTC the next day.
+      { offset: -300, registeredAt: '2026-12-02T00:30:00Z', beginTime: '2026-12-01T00:00:00', endTime: '2027-12-01T23:59:59', validFrom: '2026-12-01T05:00:00.000Z' },
+      // UTC+9, registered at 20:00 there.
+      { offset: 540, registeredAt: '2026-12-02T11:00:00Z', beginTime: '2026-12-02T00:00:00', endTime: '2027-12-02T23:59:59', validFrom: '2026-12-01T15:00:00.000Z' },
+      // UTC+9, registered at 07:30 there: still the day before in UTC.
+      { offset: 540, registeredAt: '2026-12-02T22:30:00Z', beginTime: '2026-12-03T00:00:00', endTime: '2027-12-03T23:59:59', validFrom: '2026-12-02T15:00:00.000Z' },
+    ];
+    for (const c of cases) {
+      const { people, terminalId, sim } = await setup(1, { utcOffsetMinutes: c.offset });
+      const ci = people[0]!.ci;
+      await s.orm.em.fork().getConnection().execute('update person set created_at = ? where ci = ?', [new Date(c.registeredAt), ci]);
+      await probe(tq, terminalId);
+      expect((await (await run(tq, { terminalId, mode: 'full' })).result()).counts.added).toBe(1);
+      const onTerminal = sim.controls.users().find((u) => u.employeeNo === ci);
+      expect(onTerminal?.Valid, JSON.stringify(c)).toEqual({ enable: true, beginTime: c.beginTime, endTime: c.endTime, timeType: 'local' });
+      // The terminal, reading the window on its own clock, lets them in the minute they were registered.
+      const decision = sim.controls.accessDecision(ci, new Date(new Date(c.registeredAt).getTime() + 60_000));
+      expect(decision, JSON.stringify(c)).toMatchObject({ allowed: true, validFrom: c.validFrom });
+      // Read at probe from /ISAPI/System/time and kept with the terminal.
+      expect((await s.orm.em.fork().findOneOrFail(Terminal, { id: terminalId })).utcOffsetMinutes).toBe(c.offset);
+    }
     await w.stop();
   });
 

@@ -14,7 +14,9 @@ export {
   TerminalCapture,
   TerminalSyncOp,
   TERMINAL_FACE_METHODS,
+  TERMINAL_CAPTURE_STATES,
   type TerminalFaceMethod,
+  type TerminalCaptureState,
 } from './terminal-person.entity';
 export { Device, DeviceAssignment, type DeviceConfigParam, type DevicePropertyValue } from './device.entity';
 export { DeviceSyncOp, DeviceUser, DeviceResync, DeviceCheck, CHECK_OUTCOMES, RESYNC_STATES, type CheckOutcome, type ResyncState } from './device-sync.entity';

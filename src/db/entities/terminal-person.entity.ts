@@ -1,4 +1,4 @@
-import { Entity, Enum, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { BaseEntity } from './base.entity';
 import { Person } from './person.entity';
 import { Terminal } from './terminal.entity';
@@ -23,7 +23,7 @@ export class TerminalAssignment extends BaseEntity {
 export const TERMINAL_FACE_METHODS = ['capture', 'upload'] as const;
 export type TerminalFaceMethod = (typeof TERMINAL_FACE_METHODS)[number];
 
-/** What gatesync last wrote for a person × terminal (issue 4 §3). */
+/** What gatesync last wrote for a person × terminal: what incremental syncs diff against, and what it manages there. */
 @Entity({ tableName: 'terminal_person_state' })
 @Unique({ properties: ['terminal', 'employeeNo'] })
 export class TerminalPersonState extends BaseEntity {
@@ -67,7 +67,16 @@ export class TerminalPersonState extends BaseEntity {
   }
 }
 
-/** A face captured on a terminal (seed 002 step 2): the terminal's own URL and a copy of the JPEG. */
+export const TERMINAL_CAPTURE_STATES = ['waiting', 'captured', 'binding', 'bound', 'cancelled', 'failed'] as const;
+export type TerminalCaptureState = (typeof TERMINAL_CAPTURE_STATES)[number];
+
+/**
+ * One face-capture attempt on a terminal (seed 002 step 2) and what became of it: `waiting` (the terminal waits for
+ * a face) → `captured` (its URL and a copy of the JPEG kept) → `binding` → `bound` (FDSetUp with that URL, seed 002
+ * step 3); `failed` when nobody showed a face; `cancelled` when the enrolment it belongs to was cancelled — the
+ * picture is dropped and it is never bound, made a photo or offered again. The state is the decision every process
+ * (API, workers, an activity that finishes late) reads; it only moves by conditional updates (terminal-captures.ts).
+ */
 @Entity({ tableName: 'terminal_capture' })
 export class TerminalCapture extends BaseEntity {
   @ManyToOne(() => Terminal, { ref: true, deleteRule: 'cascade' })
@@ -77,8 +86,9 @@ export class TerminalCapture extends BaseEntity {
   @Property({ type: 'string', length: 16, nullable: true })
   ci?: string | null;
 
-  @Property({ type: 'text' })
-  faceDataUrl: string;
+  /** The picture's URL on the terminal; none while waiting. */
+  @Property({ type: 'text', nullable: true })
+  faceDataUrl?: string | null;
 
   @Property({ type: 'blob', lazy: true, nullable: true })
   data?: Buffer | null;
@@ -86,11 +96,22 @@ export class TerminalCapture extends BaseEntity {
   @Property({ type: 'datetime', nullable: true })
   boundAt?: Date | null;
 
-  constructor(terminal: Ref<Terminal>, faceDataUrl: string, ci: string | null) {
+  @Enum({ items: () => TERMINAL_CAPTURE_STATES, type: 'string' })
+  state: TerminalCaptureState = 'waiting';
+
+  /**
+   * The workflow run the capture belongs to now — the one capturing it, then the enrolment binding it — so a cancel
+   * of that run finds it.
+   */
+  @Index()
+  @Property({ type: 'string', length: 64, nullable: true })
+  runId?: string | null;
+
+  constructor(terminal: Ref<Terminal>, ci: string | null, runId: string | null) {
     super();
     this.terminal = terminal;
-    this.faceDataUrl = faceDataUrl;
     this.ci = ci;
+    this.runId = runId;
   }
 }
 
@@ -98,7 +119,7 @@ export const TERMINAL_OP_STATUSES = ['pending', 'done', 'failed'] as const;
 export type TerminalOpStatus = (typeof TERMINAL_OP_STATUSES)[number];
 
 /**
- * One planned change of a terminal sync run (issue 4 §3): the plan is written once, then worked
+ * One planned change of a terminal sync run: the plan is written once, then worked
  * through in order; a resumed run skips what is done, so no user is written twice.
  */
 @Entity({ tableName: 'terminal_sync_op' })

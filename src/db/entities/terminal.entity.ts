@@ -53,6 +53,13 @@ export class Terminal extends BaseEntity {
   @Property({ type: 'json', nullable: true })
   capabilities?: TerminalCapabilities | null;
 
+  /**
+   * The terminal's UTC offset in minutes, from /ISAPI/System/time (read at probe, and when missing): `Valid` times are
+   * its local wall clock (§2.4). Null while unknown.
+   */
+  @Property({ type: 'integer', nullable: true })
+  utcOffsetMinutes?: number | null;
+
   @Property({ type: 'boolean' })
   online: boolean = false;
 

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { deriveCapabilities, type TerminalCapabilities } from './capabilities';
 import { IsapiError, classifyIsapiAnswer } from './errors';
 import { buildMultipart, buildXml, extractResponseStatus, parseJson, parseXml } from './isapi-body';
-import { toIsapiTime } from './isapi-time';
+import { offsetOfIsapiTime, offsetOfPosixZone, toIsapiTime } from './isapi-time';
 import { IsapiTransport, pathOnly, type HttpMethod, type IsapiTransportOptions, type RawAnswer } from './transport';
 import {
   TERMINAL_FACE_LIBRARY,
@@ -13,6 +13,7 @@ import {
   type FaceMatch,
   type SearchPage,
   type SearchStatus,
+  type TerminalTime,
   type UserInfo,
   type UserInfoCount,
 } from './types';
@@ -39,7 +40,7 @@ export interface PageRequest {
 export interface CaptureFaceOptions {
   /** Whole capture budget, default 30 000 (seed 002: the person presents the face within 5–10 s). */
   timeoutMs?: number;
-  /** Pause between re-POSTs while no face is there yet, default 2 000 (§2.3: re-POST after 2–5 s). */
+  /** Pause between re-POSTs while no face is there yet, default 3 000 (§2.3: re-POST after 2–5 s). */
   pollIntervalMs?: number;
   signal?: AbortSignal;
   /** `captureInfrared` of CaptureFaceDataCond, default false (§2.3). */
@@ -126,6 +127,26 @@ export class IsapiClient {
   async deviceInfo(): Promise<DeviceInfo> {
     const xml = await this.xml('GET', '/ISAPI/System/deviceInfo');
     return asRecord(xml.DeviceInfo) as DeviceInfo;
+  }
+
+  /**
+   * The terminal's clock and zone, `/ISAPI/System/time` (XML only, §2.1). The offset is read from `localTime`, which
+   * carries it (`2026-12-02T01:02:03-05:00`); only without one from `timeZone`, whose POSIX-style sign is inverted
+   * (`CST+5:00:00` is UTC−5) and which may hide a daylight-saving rule.
+   */
+  async systemTime(): Promise<TerminalTime> {
+    const xml = await this.xml('GET', '/ISAPI/System/time');
+    const t = asRecord(xml.Time);
+    const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+    const localTime = text(t.localTime);
+    const timeZone = text(t.timeZone);
+    const fromLocalTime = localTime === undefined ? null : offsetOfIsapiTime(localTime);
+    return {
+      timeMode: text(t.timeMode),
+      localTime,
+      timeZone,
+      utcOffsetMinutes: fromLocalTime ?? (timeZone === undefined ? null : offsetOfPosixZone(timeZone)),
+    };
   }
 
   /**
@@ -220,7 +241,7 @@ export class IsapiClient {
    */
   async captureFace(opts: CaptureFaceOptions = {}): Promise<CapturedFace> {
     const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-    const pollMs = opts.pollIntervalMs ?? 2_000;
+    const pollMs = opts.pollIntervalMs ?? 3_000;
     const body = buildXml('CaptureFaceDataCond', {
       captureInfrared: opts.captureInfrared ?? false,
       dataType: 'url',

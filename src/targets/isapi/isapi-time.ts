@@ -31,3 +31,58 @@ export function toIsapiTime(date: Date, offsetMinutes: number): string {
   const abs = Math.abs(offsetMinutes);
   return `${toIsapiLocalTime(date, offsetMinutes)}${sign}${pad(abs / 60)}:${pad(abs % 60)}`;
 }
+
+/** UTC offsets run from −12:00 to +14:00; anything beyond is not a zone. */
+const MAX_OFFSET_MINUTES = 14 * 60;
+/** `minutes` when it is a zone's offset (with −0 as 0), else null. */
+const inZoneRange = (minutes: number): number | null => (Math.abs(minutes) <= MAX_OFFSET_MINUTES ? minutes + 0 : null);
+
+/**
+ * The UTC offset, in minutes, of a time written with one: `2026-12-02T01:02:03-05:00` → −300, `…Z` → 0. `null`
+ * when the text carries none (a `Valid` time, §2.4) or is not a time.
+ */
+export function offsetOfIsapiTime(text: string): number | null {
+  const m = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(Z|([+-])(\d{2}):?(\d{2}))$/.exec(text.trim());
+  if (m === null) return null;
+  if (m[1] === 'Z') return 0;
+  const minutes = Number(m[3]) * 60 + Number(m[4]);
+  return inZoneRange(m[2] === '-' ? -minutes : minutes);
+}
+
+/**
+ * The UTC offset of `/ISAPI/System/time`'s `timeZone`, which is POSIX-style: its sign is the inverse of the
+ * offset's — `CST+5:00:00` is UTC−5, `CST-9:00:00` UTC+9. Only the standard-time part is read; a daylight-saving
+ * rule after it (`…CDT,M3.2.0,M11.1.0`) is not, which is why `localTime`'s own offset is preferred.
+ */
+export function offsetOfPosixZone(zone: string): number | null {
+  const m = /^\s*(?:[A-Za-z]{3,}|<[^>]+>)([+-]?)(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?/.exec(zone);
+  if (m === null) return null;
+  const minutes = Number(m[2]) * 60 + Number(m[3] ?? 0);
+  return inZoneRange(m[1] === '-' ? minutes : -minutes);
+}
+
+/** The POSIX-style `timeZone` a terminal at UTC+`offsetMinutes` reports (sign inverted, see offsetOfPosixZone). */
+export function posixZoneOf(offsetMinutes: number): string {
+  const sign = offsetMinutes > 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return `CST${sign}${Math.trunc(abs / 60)}:${pad(abs % 60)}:00`;
+}
+
+/** The calendar day (`YYYY-MM-DD`) at UTC+`offsetMinutes` when `date` happens. */
+export function localDayOf(date: Date, offsetMinutes: number): string {
+  return toIsapiLocalTime(date, offsetMinutes).slice(0, 10);
+}
+
+/** `YYYY-MM-DD` plus `days` calendar days. */
+export function addDays(day: string, days: number): string {
+  const t = new Date(`${day}T00:00:00Z`);
+  if (Number.isNaN(t.getTime())) throw new RangeError(`invalid day ${day}`);
+  return new Date(t.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The instant a wall-clock time without offset (`2026-06-03T00:00:00`, §2.4) names at UTC+`offsetMinutes`. */
+export function instantOfLocalTime(local: string, offsetMinutes: number): Date | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(local)) return null;
+  const asUtc = new Date(`${local}Z`);
+  return Number.isNaN(asUtc.getTime()) ? null : new Date(asUtc.getTime() - offsetMinutes * 60_000);
+}

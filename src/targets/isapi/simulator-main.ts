@@ -8,7 +8,8 @@ import { runCli, stopOnSignals } from '../../dev/cli-main';
  * simulator is a development tool and reads no environment (STYLE 11).
  */
 const USAGE = `usage: sim:isapi [--count N] [--port P] [--model ${Object.keys(MODEL_PROFILES).join('|')}] [--tls]
-                [--host H] [--user U] [--password P] [--latency MS] [--capture-delay MS|manual] [--lockout N]`;
+                [--host H] [--user U] [--password P] [--latency MS] [--capture-delay MS|manual] [--lockout N]
+                [--utc-offset MINUTES]   (the terminals' zone, default this host's)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
       latency: { type: 'string', default: '0' },
       'capture-delay': { type: 'string', default: '5000' },
       lockout: { type: 'string', default: '5' },
+      'utc-offset': { type: 'string', default: String(-new Date().getTimezoneOffset()) },
       help: { type: 'boolean', default: false },
     },
   });
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
       lockoutThreshold: Number(values.lockout),
       capture: { presentAfterMs: captureDelay, holdMs: 2000 },
       index: i,
+      utcOffsetMinutes: Number(values['utc-offset']),
     });
     sims.push(sim);
     // The password is the operator's own command-line value; it is not echoed.

@@ -3,6 +3,7 @@ import type { CaptureStation } from './simulator-capture';
 import type { TerminalModelProfile } from './simulator-models';
 import { multipartBoundary, parseMultipart, type FormPart } from './simulator-multipart';
 import type { SimRequestRecord, SimulatorState } from './simulator-state';
+import { posixZoneOf, toIsapiTime } from './isapi-time';
 
 /**
  * The ISAPI surface of one access terminal, written from reference hikvision.md §2 and seed 002. Each rule cites
@@ -34,6 +35,8 @@ export interface RouteContext {
   signal: AbortSignal;
   /** The terminal fetching a URL itself (§2.5 URL mode); `undefined` when unreachable. */
   download: (url: string) => Promise<Buffer | undefined>;
+  /** The terminal's clock: its UTC offset in minutes (the zone it is set to). */
+  utcOffsetMinutes: number;
 }
 
 const XMLNS = 'http://www.isapi.org/ver20/XMLSchema';
@@ -560,12 +563,24 @@ function deviceInfo(ctx: RouteContext, serialNumber: string, macAddress: string)
   return { status: 200, contentType: XML_TYPE, body };
 }
 
+function systemTime(ctx: RouteContext): SimAnswer {
+  // XML only (§2.1 lists System/time among the XML-only endpoints). `localTime` carries the offset; `timeZone` is
+  // POSIX-style with the sign inverted (`CST+5:00:00` = UTC−5); `timeMode` manual [sim].
+  const body = xmlDocument('Time', {
+    timeMode: 'manual',
+    localTime: toIsapiTime(new Date(), ctx.utcOffsetMinutes),
+    timeZone: posixZoneOf(ctx.utcOffsetMinutes),
+  });
+  return { status: 200, contentType: XML_TYPE, body };
+}
+
 // ---- Dispatch ----------------------------------------------------------------------------------------------
 
 type Handler = (ctx: RouteContext) => SimAnswer | Promise<SimAnswer>;
 
 /** XML-only endpoints (§2.1) answer errors in XML too; the rest in JSON (§2.3). */
-const XML_PATHS = /^\/ISAPI\/(System\/deviceInfo|AccessControl\/CaptureFaceData|AccessControl\/RemoteControl\/door\/)/;
+const XML_PATHS =
+  /^\/ISAPI\/(System\/deviceInfo|System\/time|AccessControl\/CaptureFaceData|AccessControl\/RemoteControl\/door\/)/;
 
 export const isXmlEndpoint = (pathname: string) => XML_PATHS.test(pathname);
 
@@ -577,6 +592,7 @@ export interface DeviceIdentity {
 export function routesFor(identity: DeviceIdentity): Record<string, Partial<Record<string, Handler>>> {
   return {
     '/ISAPI/System/deviceInfo': { GET: (ctx) => deviceInfo(ctx, identity.serialNumber, identity.macAddress) },
+    '/ISAPI/System/time': { GET: systemTime },
     '/ISAPI/AccessControl/capabilities': { GET: accessControlCapabilities },
     '/ISAPI/AccessControl/UserInfo/capabilities': { GET: userInfoCapabilities },
     '/ISAPI/Intelligent/FDLib/capabilities': { GET: fdLibCapabilities },

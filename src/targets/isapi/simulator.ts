@@ -8,6 +8,7 @@ import { CaptureStation, defaultCaptureJpeg } from './simulator-capture';
 import { modelProfile, type TerminalModelProfile } from './simulator-models';
 import { answerIsapi, isXmlEndpoint, jsonStatus, routesFor, xmlStatus, type SimAnswer } from './simulator-routes';
 import { SimulatorState, type SimEvent, type SimRequestRecord, type WriteCounts } from './simulator-state';
+import { accessDecision, type AccessDecision } from './simulator-validity';
 
 /**
  * One simulated Hikvision access terminal speaking ISAPI over a real socket (STYLE 4; reference hikvision.md §2,
@@ -19,6 +20,7 @@ import { SimulatorState, type SimEvent, type SimRequestRecord, type WriteCounts 
 export type { AuthStats } from './simulator-auth';
 export type { TerminalModelProfile } from './simulator-models';
 export type { SimEvent, SimRequestRecord, WriteCounts } from './simulator-state';
+export type { AccessDecision } from './simulator-validity';
 export { MODEL_PROFILES, SEED_CAPTURE_MODEL, UPLOAD_MODEL } from './simulator-models';
 
 export interface IsapiSimulatorOptions {
@@ -50,6 +52,8 @@ export interface IsapiSimulatorOptions {
   seed?: number;
   /** Makes serial number, MAC and realm differ between terminals started together. */
   index?: number;
+  /** The zone the terminal is set to, as a UTC offset in minutes (−300 = UTC−5); default 0. */
+  utcOffsetMinutes?: number;
 }
 
 export interface IsapiSimulatorControls {
@@ -67,6 +71,9 @@ export interface IsapiSimulatorControls {
   isCapturing(): boolean;
   stopCapture(): void;
   users(): Array<Record<string, unknown>>;
+  /** Whether the terminal would let this user pass at `at` (default now), by their `Valid` window in its own zone. */
+  accessDecision(employeeNo: string, at?: Date): AccessDecision;
+  setUtcOffsetMinutes(minutes: number): void;
   faces(): Array<{ FPID: string; bytes: number; sha256: string; source: string; path: string }>;
   faceJpeg(fpid: string): Buffer | undefined;
   /** Paths served under /LOCALS/. */
@@ -96,6 +103,13 @@ export interface IsapiSimulator {
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const CONTROL_PREFIX = '/__sim/';
+
+/** A zone's UTC offset: whole minutes within UTC−12…UTC+14. */
+function zoneOffset(minutes: number): number {
+  if (!Number.isInteger(minutes) || minutes < -12 * 60 || minutes > 14 * 60)
+    throw new RangeError(`bad UTC offset ${minutes} min`);
+  return minutes;
+}
 
 /** Deterministic [0,1) sequence for the busy rate (mulberry32). */
 function random(seed: number): () => number {
@@ -189,6 +203,7 @@ export async function startIsapiSimulator(opts: IsapiSimulatorOptions = {}): Pro
   const routes = routesFor({ serialNumber: serial, macAddress });
   const rand = random(opts.seed ?? 8000 + index);
   let latencyMs = opts.latencyMs ?? 0;
+  let utcOffsetMinutes = zoneOffset(opts.utcOffsetMinutes ?? 0);
   let busyNext = 0;
   let busyRate = 0;
   let inFlight = 0;
@@ -222,6 +237,10 @@ export async function startIsapiSimulator(opts: IsapiSimulatorOptions = {}): Pro
     isCapturing: () => capture.isCapturing,
     stopCapture: () => capture.stop(),
     users: () => structuredClone([...state.users.values()]),
+    accessDecision: (employeeNo, at = new Date()) => accessDecision(state.users.get(employeeNo), at, utcOffsetMinutes),
+    setUtcOffsetMinutes: (minutes) => {
+      utcOffsetMinutes = zoneOffset(minutes);
+    },
     faces: () =>
       [...state.faces.values()].map((f) => ({
         FPID: f.FPID,
@@ -365,6 +384,7 @@ export async function startIsapiSimulator(opts: IsapiSimulatorOptions = {}): Pro
         record,
         signal,
         download,
+        utcOffsetMinutes,
       },
       routes,
     );
@@ -397,6 +417,16 @@ export async function startIsapiSimulator(opts: IsapiSimulatorOptions = {}): Pro
       case 'present-face':
         // Body: a JPEG to present, or empty for the generated portrait.
         return json({ presented: await controls.presentFace(isJpeg ? raw : undefined) });
+      case 'utc-offset':
+        controls.setUtcOffsetMinutes(Number(args.minutes));
+        return done();
+      case 'access-decision':
+        return json(
+          controls.accessDecision(
+            String(args.employeeNo),
+            args.at === undefined ? undefined : new Date(String(args.at)),
+          ),
+        );
       case 'stop-capture':
         controls.stopCapture();
         return done();
@@ -422,7 +452,12 @@ export async function startIsapiSimulator(opts: IsapiSimulatorOptions = {}): Pro
       case 'auth-stats':
         return json(controls.authStats());
       case 'status':
-        return json({ model: profile.model, capturing: controls.isCapturing(), users: state.users.size });
+        return json({
+          model: profile.model,
+          capturing: controls.isCapturing(),
+          users: state.users.size,
+          utcOffsetMinutes,
+        });
       default:
         return json({ error: `unknown control ${name}` }, 404);
     }

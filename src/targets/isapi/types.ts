@@ -13,6 +13,17 @@ export interface DeviceInfo {
   [field: string]: unknown;
 }
 
+/** `/ISAPI/System/time` (XML, §2.1): `<Time><timeMode/><localTime/><timeZone/></Time>`. */
+export interface TerminalTime {
+  timeMode?: string;
+  /** With the terminal's offset, e.g. `2026-12-02T01:02:03-05:00`. */
+  localTime?: string;
+  /** POSIX-style, sign inverted: `CST+5:00:00` is UTC−5. */
+  timeZone?: string;
+  /** The terminal's UTC offset in minutes (−300 for UTC−5); null when neither field tells it. */
+  utcOffsetMinutes: number | null;
+}
+
 export type UserType = 'normal' | 'visitor' | 'blackList';
 
 /** `Valid` of a UserInfo (§2.4): local times `YYYY-MM-DDTHH:mm:ss` without offset when `timeType` is local. */

@@ -234,6 +234,52 @@ describe('IsapiClient against the simulated DS-K1T343EFWX (seed 002 terminal)', 
   });
 });
 
+describe("the terminal's clock and zone (/ISAPI/System/time, §2.1, §2.4)", () => {
+  afterEach(() => sim.controls.setUtcOffsetMinutes(0));
+
+  it('should read the UTC offset from localTime, for zones west and east of UTC and a half-hour one', async () => {
+    for (const minutes of [-300, 540, 330, 0]) {
+      sim.controls.setUtcOffsetMinutes(minutes);
+      const t = await client.systemTime();
+      expect(t.utcOffsetMinutes, String(minutes)).toBe(minutes);
+      expect(t.localTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+    }
+  });
+
+  it('should report the zone POSIX-style, the sign inverted (CST+5:00:00 is UTC−5), as terminals do', async () => {
+    sim.controls.setUtcOffsetMinutes(-300);
+    expect((await client.systemTime()).timeZone).toBe('CST+5:00:00');
+    sim.controls.setUtcOffsetMinutes(540);
+    expect((await client.systemTime()).timeZone).toBe('CST-9:00:00');
+  });
+
+  it("should let a user pass only inside their Valid window read as the terminal's wall clock", async () => {
+    sim.controls.setUtcOffsetMinutes(-300);
+    await client.recordUser({
+      ...user('7001'),
+      Valid: { enable: true, beginTime: '2026-12-01T00:00:00', endTime: '2026-12-31T23:59:59', timeType: 'local' },
+    });
+    try {
+      // 00:00 at UTC−5 is 05:00 UTC.
+      expect(sim.controls.accessDecision('7001', new Date('2026-12-01T04:59:59Z'))).toMatchObject({
+        allowed: false,
+        reason: 'notYetValid',
+      });
+      expect(sim.controls.accessDecision('7001', new Date('2026-12-01T05:00:00Z'))).toMatchObject({
+        allowed: true,
+        validFrom: '2026-12-01T05:00:00.000Z',
+      });
+      expect(sim.controls.accessDecision('7001', new Date('2027-01-01T05:00:00Z'))).toMatchObject({
+        allowed: false,
+        reason: 'expired',
+      });
+      expect(sim.controls.accessDecision('nobody')).toMatchObject({ allowed: false, reason: 'unknownUser' });
+    } finally {
+      await client.deleteUsers(['7001']);
+    }
+  });
+});
+
 describe('AcsEvent (§2.3, §2.7)', () => {
   const events = [
     { major: 5, minor: 75, time: '2026-06-02T23:59:59-06:00', employeeNoString: 'before' },

@@ -3,8 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ApiDeps } from '../../deps';
 import { parsed, validate } from '../../validate';
 import { badRequest, conflict, notFound } from '../../http-errors';
-import { Person, Terminal, TerminalCapture, TerminalPersonState } from '../../../db/entities';
+import { Person, Terminal, TerminalPersonState } from '../../../db/entities';
 import { DuplicatePersonError, createPerson } from '../../../db/repositories/person-repository';
+import { freshCaptureFor } from '../../../db/repositories/terminal-captures';
 import { CaptureFailed, captureNow, enrolmentResult, startEnrolment } from '../terminals/workflows';
 import {
   createUserBody,
@@ -82,12 +83,9 @@ export function seedUsersRouter(deps: ApiDeps): Router {
     const terminals = await targetTerminals(fork, person, body?.device_id);
     const results = [];
     for (const t of terminals) {
-      const capture = await fork.findOne(
-        TerminalCapture,
-        { terminal: t.id, boundAt: null, $or: [{ ci: person.ci }, { ci: null }], createdAt: { $gte: new Date(Date.now() - CAPTURE_FRESH_MS) } },
-        { orderBy: { createdAt: 'desc' } },
-      );
-      const started = await startEnrolment(deps, { terminalId: t.id, ci: person.ci, method: 'auto', captureId: capture?.id });
+      // Only a capture still `captured`: never one withdrawn by a cancel, nor one bound already.
+      const captureId = await freshCaptureFor(fork, { terminalId: t.id, ci: person.ci, since: new Date(Date.now() - CAPTURE_FRESH_MS) });
+      const started = await startEnrolment(deps, { terminalId: t.id, ci: person.ci, method: 'auto', captureId: captureId ?? undefined });
       const r = await enrolmentResult(deps, started.workflowId);
       results.push({ device_id: t.id, device_name: t.name, outcome: r.outcome, method: r.method, face_bound: r.faceBound, message: r.message });
     }

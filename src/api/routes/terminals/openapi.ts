@@ -3,7 +3,7 @@ import { pathRegistrar, type OpenApiHelpers } from '../../openapi-paths';
 import { assignmentParams, assignmentsBody, captureIdParams, createTerminalBody, enrollBody, outcomesQuery, patchTerminalBody, startTerminalSyncBody, terminalIdParams } from './schemas';
 import { createUserBody, deviceIdParams, startCaptureBody, syncToDeviceBody, userIdParams } from '../seed-terminals/schemas';
 
-/** OpenAPI entries of the terminal routes (issue 4) and seed 002's routes. */
+/** OpenAPI entries of the terminal routes and seed 002's routes. */
 export function registerTerminalPaths(
   registry: OpenAPIRegistry,
   h: OpenApiHelpers,
@@ -19,12 +19,22 @@ export function registerTerminalPaths(
   path('post', '/api/terminals/{id}/probe', { params: terminalIdParams }, { 200: json('the terminal with its capabilities'), 502: error, 504: error });
   path('post', '/api/terminals/{id}/assignments', { params: terminalIdParams, body: body(assignmentsBody) }, { 200: json('{ assigned }'), 404: error });
   path('delete', '/api/terminals/{id}/assignments/{ci}', { params: assignmentParams }, { 204: { description: 'unassigned' }, 404: error });
-  path('post', '/api/terminals/{id}/sync', { params: terminalIdParams, body: body(startTerminalSyncBody) }, { 202: json('{ workflowId, runId }'), 409: error });
+  path(
+    'post',
+    '/api/terminals/{id}/sync',
+    { params: terminalIdParams, body: body(startTerminalSyncBody) },
+    { 202: json('{ workflowId, runId }; full mode with prune "managed" (default) reports users gatesync does not manage as drift, "all" deletes them'), 400: error, 409: error },
+  );
   path('get', '/api/terminals/{id}/sync', { params: terminalIdParams }, { 200: json('progress or result'), 404: error });
   path('get', '/api/terminals/{id}/sync/outcomes', { params: terminalIdParams, query: outcomesQuery }, { 200: json('per-person operations of the latest run'), 404: error });
   path('post', '/api/terminals/{id}/enrollments', { params: terminalIdParams, body: body(enrollBody) }, { 202: json('{ workflowId, runId }'), 404: error, 409: error });
   path('get', '/api/terminals/{id}/enrollments/{ci}', { params: assignmentParams }, { 200: json('progress ("present your face") or result'), 404: error });
-  path('delete', '/api/terminals/{id}/enrollments/{ci}', { params: assignmentParams }, { 202: json('cancelling'), 404: error });
+  path(
+    'delete',
+    '/api/terminals/{id}/enrollments/{ci}',
+    { params: assignmentParams },
+    { 202: json('cancelling: its captures are withdrawn — never stored, bound or offered to sync-to-device'), 404: error },
+  );
   path('get', '/api/terminal-captures/{id}/photo', { params: captureIdParams }, { 200: { description: 'the captured JPEG' }, 404: error });
   path('post', '/api/users', { body: body(createUserBody) }, { 201: json('seed 002 user'), 400: error, 409: error });
   path('get', '/api/users/{user_id}', { params: userIdParams }, { 200: json('seed 002 user'), 404: error });

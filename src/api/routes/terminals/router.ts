@@ -6,6 +6,7 @@ import { parsed, validate } from '../../validate';
 import { conflict, notFound } from '../../http-errors';
 import { sendPhoto } from '../../send-photo';
 import { Person, Terminal, TerminalAssignment, TerminalCapture, TerminalSyncOp } from '../../../db/entities';
+import { withdrawCaptures } from '../../../db/repositories/terminal-captures';
 import {
   enrollProgressQuery,
   enrollOnTerminalWorkflowId,
@@ -34,7 +35,7 @@ import { probeTerminalNow, startEnrolment } from './workflows';
 
 const DEFAULT_PORT = { http: 80, https: 443 } as const;
 
-/** Terminals over ISAPI (issue 4): registry, probe, assignments, sync and enrolment. */
+/** Terminals over ISAPI: registry, probe, assignments, sync and enrolment. */
 export function terminalsRouter(deps: ApiDeps): Router {
   const r = Router();
   const em = () => deps.orm.em.fork();
@@ -136,6 +137,7 @@ export function terminalsRouter(deps: ApiDeps): Router {
     const input: SyncTerminalInput = {
       terminalId: params.id,
       mode: body.mode,
+      prune: body.prune,
       pacingMs: body.pacingMs ?? deps.terminalSync.pacingMs,
       busyPauseMs: deps.terminalSync.busyPauseMs,
     };
@@ -202,10 +204,18 @@ export function terminalsRouter(deps: ApiDeps): Router {
 
   r.delete('/:id/enrollments/:ci', validate({ params: assignmentParams }), async (_req, res) => {
     const { params } = parsed<unknown, { id: string; ci: string }>(res);
+    const handle = deps.temporal.workflow.getHandle(enrollOnTerminalWorkflowId(params.id, params.ci));
+    const missing = () => notFound(`a running enrolment of ${params.ci} on terminal ${params.id}`);
     try {
-      await deps.temporal.workflow.getHandle(enrollOnTerminalWorkflowId(params.id, params.ci)).cancel();
+      const d = await handle.describe();
+      if (d.status.name !== 'RUNNING') throw missing();
+      // Recorded before Temporal hears of it: the capture activity may see the terminal's answer before it sees
+      // the cancellation, and its picture is kept only while the capture still waits. The workflow withdraws the
+      // rest (a face it was binding) when the cancellation reaches it.
+      await withdrawCaptures(deps.orm.em.fork(), { runId: d.runId });
+      await handle.cancel();
     } catch (e) {
-      if (e instanceof WorkflowNotFoundError) throw notFound(`an enrolment of ${params.ci} on terminal ${params.id}`);
+      if (e instanceof WorkflowNotFoundError) throw missing();
       throw e;
     }
     res.status(202).json({ cancelling: true });
@@ -219,7 +229,8 @@ export function terminalCapturesRouter(deps: ApiDeps): Router {
   const r = Router();
   r.get('/:id/photo', validate({ params: captureIdParams }), async (_req, res) => {
     const { params } = parsed<unknown, { id: string }>(res);
-    const c = await deps.orm.em.fork().findOne(TerminalCapture, { id: params.id }, { populate: ['data'] as never });
+    // A withdrawn capture has no picture any more; a waiting one none yet.
+    const c = await deps.orm.em.fork().findOne(TerminalCapture, { id: params.id, state: { $in: ['captured', 'binding', 'bound'] } }, { populate: ['data'] as never });
     if (c === null || c.data === null || c.data === undefined) throw notFound(`capture ${params.id}`);
     sendPhoto(res, { data: c.data, format: 'jpeg' });
   });

@@ -51,9 +51,18 @@ export const assignmentParams = terminalIdParams.extend({ ci: ciSchema });
 export const startTerminalSyncBody = z
   .object({
     mode: z.enum(['incremental', 'full']).default('incremental'),
+    /**
+     * Full mode: `managed` (default) deletes only unwanted users gatesync manages and reports the others as drift;
+     * `all` deletes those too. Device administrators are never deleted.
+     */
+    prune: z.enum(['managed', 'all']).optional(),
     pacingMs: z.number().int().min(0).max(60_000).optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.prune === undefined || b.mode === 'full', {
+    path: ['prune'],
+    message: 'prune applies to mode "full" (an incremental sync only removes users gatesync wrote)',
+  });
 export type StartTerminalSyncBody = z.infer<typeof startTerminalSyncBody>;
 
 export const outcomesQuery = z.object({

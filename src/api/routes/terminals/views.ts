@@ -28,6 +28,7 @@ export function terminalView(t: Terminal) {
             faceUrl: caps.faceUpload.url === true,
             maxPictureBytes: caps.faceUpload.maxPictureBytes ?? null,
           },
+    utcOffsetMinutes: t.utcOffsetMinutes ?? null,
     online: t.online,
     lastContactAt: t.lastContactAt?.toISOString() ?? null,
     lastError: t.lastError ?? null,
