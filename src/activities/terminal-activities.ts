@@ -4,6 +4,7 @@ import { Person, Photo, Terminal, TerminalCapture, TerminalPersonState } from '.
 import { IsapiAuthError, IsapiError } from '../targets/isapi/errors';
 import type { IsapiClient } from '../targets/isapi/client';
 import { renditionFor } from '../photos/rendition-cache';
+import { RenditionError } from '../photos/rendition-error';
 import { storePersonPhoto, type PhotoPipeline } from '../photos/person-photo-store';
 import { PhotoInputError } from '../photos/photo-intake';
 import { TerminalFailureType, type CaptureTerminalFaceResult } from '../workflows/contracts';
@@ -25,7 +26,9 @@ export interface TerminalActivityDeps {
 export function toTerminalFailure(e: unknown): unknown {
   if (e instanceof TerminalMissingError) return ApplicationFailure.nonRetryable(e.message, TerminalFailureType.TerminalNotFound);
   if (e instanceof PersonMissingError) return ApplicationFailure.nonRetryable(e.message, TerminalFailureType.TerminalNotFound);
-  if (e instanceof PhotoNotUsableError) return ApplicationFailure.nonRetryable(e.message, TerminalFailureType.PhotoNotUsable);
+  if (e instanceof PhotoNotUsableError || e instanceof RenditionError) {
+    return ApplicationFailure.nonRetryable(e.message, TerminalFailureType.PhotoNotUsable);
+  }
   if (e instanceof IsapiAuthError) {
     return ApplicationFailure.nonRetryable(
       `${e.message}${e.locked ? ' (the terminal is locked after bad logins)' : ''} — fix the terminal's credentials; gatesync stops instead of risking the lockout`,
