@@ -7,6 +7,7 @@ import type { ApiDeps } from '../../deps';
 import { parsed, validate } from '../../validate';
 import { badRequest, notFound } from '../../http-errors';
 import { PhotoImport, PhotoImportItem } from '../../../db/entities';
+import { csvRecord } from '../../csv';
 import { importProgressQuery, photoImportWorkflowId, type ImportSource, type PhotoImportProgress } from '../../../workflows/contracts';
 import type { bulkPhotoImport } from '../../../workflows/bulk-photo-import.workflow';
 
@@ -85,15 +86,10 @@ export function photoImportsRouter(deps: ApiDeps): Router {
       { photoImport: params.id, outcome: { $nin: ['imported', 'unchanged'] } },
       { orderBy: { fileName: 'asc' } },
     );
-    const csv = ['file,ci,outcome,reason', ...items.map((i) => [i.fileName, i.ci ?? '', i.outcome, i.reason ?? ''].map(csvCell).join(','))];
+    const rows = items.map((i) => csvRecord([i.fileName, i.ci ?? '', i.outcome, i.reason ?? '']));
+    const csv = [csvRecord(['file', 'ci', 'outcome', 'reason']), ...rows];
     res.type('text/csv').attachment(`photo-import-${params.id}-failures.csv`).send(`${csv.join('\r\n')}\r\n`);
   });
 
   return r;
-}
-
-/** RFC 4180 quoting, and a leading quote against spreadsheet formula injection. */
-function csvCell(v: string): string {
-  const safe = /^[=+\-@]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
