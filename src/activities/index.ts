@@ -16,6 +16,7 @@ import { PersonSyncError, syncPersonToHikCentral, type HikCentralSyncSettings } 
 import { countPeople, peoplePage, type PeopleSource } from '../db/repositories/people-pages';
 import { countImportEntries, importPhotoBatch, updatePhotoImport, type PhotoImportBatchResult } from './photo-import';
 import type { PhotoPipeline } from '../photos/person-photo-store';
+import { ImportSourceError } from '../photos/import-source-error';
 import { createTerminalActivities } from './terminal-activities';
 import type { TerminalClients } from './terminal-clients';
 import { createDeviceActivities, type DeviceLink } from './device-activities';
@@ -26,11 +27,11 @@ export interface ActivityDeps {
   settings: HikCentralSyncSettings;
   /** Photo intake for the bulk import: settings and this process's face index. */
   photos: PhotoPipeline;
-  /** ISAPI terminals (issue 4): one client per terminal per process. */
+  /** ISAPI terminals: one client per terminal per process. */
   terminals: TerminalClients;
   /** Validity window written to terminals, in days. */
   terminalValidityDays: number;
-  /** Cloud devices (issue 5): the process's gateway connection; absent where no gateway runs. */
+  /** Cloud devices: the process's gateway connection; absent where no gateway runs. */
   devices?: { link?: DeviceLink; requestTimeoutMs: number };
 }
 
@@ -56,6 +57,14 @@ function toFailure(e: unknown): unknown {
     default:
       return ApplicationFailure.nonRetryable(message, FailureType.TargetPermanent, ...details);
   }
+}
+
+/** A dump that cannot be imported at all fails the import at once, with its reason; other errors are retried. */
+function toImportFailure(e: unknown): never {
+  if (e instanceof ImportSourceError) {
+    throw ApplicationFailure.nonRetryable(e.message, FailureType.ImportSourceInvalid, { problem: e.problem });
+  }
+  throw e;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -141,11 +150,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async countImportEntries(source: ImportSource): Promise<number> {
-      return countImportEntries(source);
+      return countImportEntries(source).catch(toImportFailure);
     },
 
     async importPhotoBatch(input: { importId: string; source: ImportSource; afterName: string | null; limit: number }): Promise<PhotoImportBatchResult> {
-      return importPhotoBatch(fork(), deps.photos, input);
+      return importPhotoBatch(fork(), deps.photos, input).catch(toImportFailure);
     },
 
     async updatePhotoImport(input: {
@@ -154,6 +163,7 @@ export function createActivities(deps: ActivityDeps) {
       processed: number;
       counts: PhotoImportCounts;
       state: string;
+      reason?: string | null;
       finished: boolean;
     }): Promise<void> {
       return updatePhotoImport(fork(), input);

@@ -9,6 +9,7 @@ import { Migration20261127090000 } from './migrations/Migration20261127090000';
 import { Migration20261127100000 } from './migrations/Migration20261127100000';
 import { Migration20261127120000 } from './migrations/Migration20261127120000';
 import { Migration20261127130000 } from './migrations/Migration20261127130000';
+import { Migration20261202060000d } from './migrations/Migration20261202060000d';
 
 /**
  * Committed migrations, imported rather than discovered on disk, so they run the same under tsx,
@@ -25,4 +26,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261127100000', class: Migration20261127100000 },
   { name: 'Migration20261127120000', class: Migration20261127120000 },
   { name: 'Migration20261127130000', class: Migration20261127130000 },
+  { name: 'Migration20261202060000d', class: Migration20261202060000d },
 ];
