@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_PHOTO_SETTINGS, type PhotoSettings } from './photos/photo-settings';
+import {
+  DEFAULT_PHOTO_SETTINGS,
+  unsatisfiableProfile,
+  type PhotoSettings,
+  type ProfileProblem,
+  type TargetPhotoProfile,
+} from './photos/photo-settings';
 import type { HikCentralSyncSettings } from './activities/hikcentral-person-sync';
 import { parseSecretKey } from './security/secret-box';
 
@@ -105,7 +111,7 @@ const envSchema = z.object({
   SYNC_PACING_MS: durationMs(300),
   SYNC_BUSY_PAUSE_MS: durationMs(5 * 60_000),
 
-  // Cloud access-control devices (issue 5): embedded broker unless MQTT_URL names an external one.
+  // Cloud access-control devices: embedded broker unless MQTT_URL names an external one.
   MQTT_URL: optionalString.pipe(
     z
       .string()
@@ -240,6 +246,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issues.push('MQTT_GATEWAY_PASSWORD: required with MQTT_URL (the gateway\'s account on the external broker)');
   }
   if (e.FACE_MIN_BRIGHTNESS >= e.FACE_MAX_BRIGHTNESS) issues.push('FACE_MIN_BRIGHTNESS: must be below FACE_MAX_BRIGHTNESS');
+  const photos = photoSettings(e);
+  issues.push(...profileIssues(photos.profiles));
   if (issues.length > 0) throw new ConfigError(issues);
 
   const rejected = csv(e.HIKCENTRAL_PHOTO_REJECTED_CODES);
@@ -279,7 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       simPort: e.HIKCENTRAL_SIM_PORT,
     },
     sync: { pacingMs: e.SYNC_PACING_MS, busyPauseMs: e.SYNC_BUSY_PAUSE_MS },
-    photos: { importRoot: e.PHOTO_IMPORT_ROOT, zipLimit: e.PHOTO_IMPORT_ZIP_LIMIT, settings: photoSettings(e) },
+    photos: { importRoot: e.PHOTO_IMPORT_ROOT, zipLimit: e.PHOTO_IMPORT_ZIP_LIMIT, settings: photos },
     secretKey,
     terminals: {
       validityDays: e.TERMINAL_VALIDITY_DAYS,
@@ -329,6 +337,26 @@ function photoSettings(e: z.infer<typeof envSchema>): PhotoSettings {
       isapi: { ...d.profiles.isapi, maxSide: e.PHOTO_ISAPI_MAX_SIDE, maxBytes: e.PHOTO_ISAPI_MAX_KB * 1024 },
     },
   };
+}
+
+/** The variable behind each profile setting; settings without one come from the code's defaults. */
+const PROFILE_VARIABLES: Record<TargetPhotoProfile['name'], Partial<Record<ProfileProblem['setting'], string>>> = {
+  hikcentral: {
+    maxSide: 'PHOTO_HIKCENTRAL_MAX_SIDE',
+    maxBytes: 'PHOTO_HIKCENTRAL_MAX_KB',
+    faceCropScale: 'PHOTO_HIKCENTRAL_FACE_CROP',
+  },
+  isapi: { maxSide: 'PHOTO_ISAPI_MAX_SIDE', maxBytes: 'PHOTO_ISAPI_MAX_KB' },
+};
+
+/** Settings no photo that passed intake could meet are refused at start, not found out on every push. */
+function profileIssues(profiles: PhotoSettings['profiles']): string[] {
+  return Object.values(profiles).flatMap((p) =>
+    unsatisfiableProfile(p).map((x) => {
+      const variable = PROFILE_VARIABLES[p.name][x.setting] ?? `${p.name} profile ${x.setting}`;
+      return `${variable}: ${x.problem}`;
+    }),
+  );
 }
 
 /** What one person's HikCentral sync needs from the configuration. */

@@ -200,6 +200,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FACE_MIN_BRIGHTNESS: '200', FACE_MAX_BRIGHTNESS: '100' })).toThrow(/FACE_MIN_BRIGHTNESS: must be below/);
   });
 
+  it('given photo profile settings no photo that passed intake could meet, should refuse them by name', () => {
+    // HikCentral needs 400×400 (seed 000) and renditions are never enlarged, so a smaller maximum side can never work.
+    const profiles = (env: NodeJS.ProcessEnv) => loadConfig(env).photos.settings.profiles;
+    expect(configError({ PHOTO_HIKCENTRAL_MAX_SIDE: '399' }).issues).toEqual([
+      expect.stringMatching(/^PHOTO_HIKCENTRAL_MAX_SIDE: 399 is below the 400/),
+    ]);
+    expect(profiles({ PHOTO_HIKCENTRAL_MAX_SIDE: '400' }).hikcentral).toMatchObject({ minSide: 400, maxSide: 400 });
+    // Seed 000: at most 2 MB, whatever the deployment sets.
+    expect(configError({ PHOTO_HIKCENTRAL_MAX_KB: '2049' }).issues).toEqual([
+      expect.stringMatching(/^PHOTO_HIKCENTRAL_MAX_KB: 2049 KB is above the 2048 KB/),
+    ]);
+    expect(profiles({ PHOTO_HIKCENTRAL_MAX_KB: '2048' }).hikcentral.maxBytes).toBe(2 * 1024 * 1024);
+    expect(configError({ PHOTO_HIKCENTRAL_FACE_CROP: '0.5' }).issues).toEqual([
+      expect.stringMatching(/^PHOTO_HIKCENTRAL_FACE_CROP: 0.5 would cut into the face/),
+    ]);
+    // Terminals name no minimum side (reference §2.5): a small long side is a choice, not a contradiction.
+    expect(profiles({ PHOTO_ISAPI_MAX_SIDE: '300' }).isapi).toMatchObject({ minSide: null, maxSide: 300 });
+  });
+
   it('given production without GATESYNC_SECRET_KEY, or a key of the wrong length, should name it', () => {
     expect(configError({ NODE_ENV: 'production', GATESYNC_API_TOKEN: 'a-token-of-24-characters' }).issues).toEqual([
       expect.stringMatching(/^GATESYNC_SECRET_KEY: required in production/),

@@ -7,13 +7,14 @@ import { HikCentralPersonState, Person, Photo, type SyncOutcomeKind } from '../d
 import { renditionFor } from '../photos/rendition-cache';
 import type { TargetPhotoProfile } from '../photos/target-profiles';
 import { failedRulesMessage } from '../photos/photo-rules';
+import { PHOTO_RENDITION_FAILED, RenditionError } from '../photos/rendition-error';
 import type { SyncPersonResult } from '../workflows/contracts';
 
 export interface HikCentralSyncSettings {
   orgIndexCode: string;
   validityDays: number;
   privilegeGroupIds: string[];
-  /** How HikCentral wants the face (issue 3 §3). */
+  /** How HikCentral wants the face (target-profiles.ts). */
   photoProfile: TargetPhotoProfile;
 }
 
@@ -58,7 +59,7 @@ export async function syncPersonToHikCentral(
   // Bytes are not loaded here: the target's rendition is usually cached (renditionFor loads them if not).
   const photo = await em.findOne(Photo, { person, version: person.photoVersion });
   if (photo === null) throw new PersonSyncError('noPhoto', `photo ${person.photoVersion} of ${ci} is missing`);
-  // A photo that failed a check is never pushed (issue 3 §2): reported as rejected, HikCentral untouched.
+  // A photo that failed a check is never pushed: reported as rejected, HikCentral untouched.
   const rejectedByChecks = photo.checksPassed === false;
 
   const state = (await em.findOne(HikCentralPersonState, { person })) ?? new HikCentralPersonState(ref(person));
@@ -146,6 +147,10 @@ export async function syncPersonToHikCentral(
     }
     return await record('synced', { action, hikPersonId, code: '0', message: 'Success' });
   } catch (e) {
+    // No rendition of this photo meets HikCentral's rules: the photo's problem, reported before HikCentral sees it.
+    if (e instanceof RenditionError) {
+      return await record('photoRejected', { action: 'rejected', code: PHOTO_RENDITION_FAILED, message: e.message });
+    }
     if (e instanceof HikCentralError && e.kind === 'photoRejected') {
       return await record('photoRejected', { action: 'rejected', code: e.code, message: e.hcpMessage });
     }

@@ -16,6 +16,7 @@ import { PersonSyncError, syncPersonToHikCentral, type HikCentralSyncSettings } 
 import { countPeople, peoplePage, type PeopleSource } from '../db/repositories/people-pages';
 import { countImportEntries, importPhotoBatch, updatePhotoImport, type PhotoImportBatchResult } from './photo-import';
 import type { PhotoPipeline } from '../photos/person-photo-store';
+import { ImportSourceError } from '../photos/import-source-error';
 import { createTerminalActivities } from './terminal-activities';
 import type { TerminalClients } from './terminal-clients';
 import { createDeviceActivities, type DeviceLink } from './device-activities';
@@ -32,7 +33,7 @@ export interface ActivityDeps {
   terminalValidityDays: number;
   /** Wait between CaptureFaceData re-POSTs while no face is there yet (reference §2.3: 2–5 s). */
   terminalCapturePollMs: number;
-  /** Cloud devices (issue 5): the process's gateway connection; absent where no gateway runs. */
+  /** Cloud devices: the process's gateway connection; absent where no gateway runs. */
   devices?: { link?: DeviceLink; requestTimeoutMs: number };
 }
 
@@ -58,6 +59,14 @@ function toFailure(e: unknown): unknown {
     default:
       return ApplicationFailure.nonRetryable(message, FailureType.TargetPermanent, ...details);
   }
+}
+
+/** A dump that cannot be imported at all fails the import at once, with its reason; other errors are retried. */
+function toImportFailure(e: unknown): never {
+  if (e instanceof ImportSourceError) {
+    throw ApplicationFailure.nonRetryable(e.message, FailureType.ImportSourceInvalid, { problem: e.problem });
+  }
+  throw e;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -149,11 +158,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async countImportEntries(source: ImportSource): Promise<number> {
-      return countImportEntries(source);
+      return countImportEntries(source).catch(toImportFailure);
     },
 
     async importPhotoBatch(input: { importId: string; source: ImportSource; afterName: string | null; limit: number }): Promise<PhotoImportBatchResult> {
-      return importPhotoBatch(fork(), deps.photos, input);
+      return importPhotoBatch(fork(), deps.photos, input).catch(toImportFailure);
     },
 
     async updatePhotoImport(input: {
@@ -162,6 +171,7 @@ export function createActivities(deps: ActivityDeps) {
       processed: number;
       counts: PhotoImportCounts;
       state: string;
+      reason?: string | null;
       finished: boolean;
     }): Promise<void> {
       return updatePhotoImport(fork(), input);

@@ -139,13 +139,22 @@ export async function countImportEntries(source: ImportSource): Promise<number> 
 
 export async function updatePhotoImport(
   em: EntityManager,
-  input: { importId: string; total: number; processed: number; counts: Record<PhotoImportOutcome, number>; state: string; finished: boolean },
+  input: {
+    importId: string;
+    total: number;
+    processed: number;
+    counts: Record<PhotoImportOutcome, number>;
+    state: string;
+    reason?: string | null;
+    finished: boolean;
+  },
 ): Promise<void> {
   const row = await em.findOneOrFail(PhotoImport, { id: input.importId });
   row.total = input.total;
   row.processed = input.processed;
   row.counts = { ...input.counts };
   row.state = input.state;
+  row.failureReason = input.reason ?? null;
   if (input.finished) row.finishedAt = new Date();
   await em.flush();
 }

@@ -14,6 +14,7 @@ import {
 import { IsapiAuthError, IsapiError } from '../targets/isapi/errors';
 import type { IsapiClient } from '../targets/isapi/client';
 import { renditionFor } from '../photos/rendition-cache';
+import { RenditionError } from '../photos/rendition-error';
 import { storePersonPhoto, type PhotoPipeline } from '../photos/person-photo-store';
 import { PhotoInputError } from '../photos/photo-intake';
 import { TerminalFailureType, type CaptureTerminalFaceResult, type TerminalPrune } from '../workflows/contracts';
@@ -38,7 +39,9 @@ export interface TerminalActivityDeps {
 export function toTerminalFailure(e: unknown): unknown {
   if (e instanceof TerminalMissingError) return ApplicationFailure.nonRetryable(e.message, TerminalFailureType.TerminalNotFound);
   if (e instanceof PersonMissingError) return ApplicationFailure.nonRetryable(e.message, TerminalFailureType.TerminalNotFound);
-  if (e instanceof PhotoNotUsableError) return ApplicationFailure.nonRetryable(e.message, TerminalFailureType.PhotoNotUsable);
+  if (e instanceof PhotoNotUsableError || e instanceof RenditionError) {
+    return ApplicationFailure.nonRetryable(e.message, TerminalFailureType.PhotoNotUsable);
+  }
   if (e instanceof CaptureWithdrawnError) return ApplicationFailure.nonRetryable(e.message, TerminalFailureType.CaptureWithdrawn);
   if (e instanceof IsapiAuthError) {
     return ApplicationFailure.nonRetryable(

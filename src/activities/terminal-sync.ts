@@ -6,6 +6,7 @@ import { IsapiError } from '../targets/isapi/errors';
 import type { IsapiClient } from '../targets/isapi/client';
 import type { UserInfo } from '../targets/isapi/types';
 import { renditionFor } from '../photos/rendition-cache';
+import { RenditionError } from '../photos/rendition-error';
 import type { PhotoPipeline } from '../photos/person-photo-store';
 import { isDeviceAdministrator } from '../targets/isapi/device-administrator';
 import type { TerminalOpKind, TerminalPrune, TerminalSyncCounts } from '../workflows/contracts';
@@ -203,7 +204,9 @@ export async function applyTerminalOps(
       try {
         applied.push(await applyOne(op, d));
       } catch (e) {
-        if (!(e instanceof IsapiError) || e.kind === 'busy' || e.kind === 'transient' || e.kind === 'auth') throw e;
+        // A photo whose rendition cannot meet the terminal's rules fails its own operation, like a refusal would.
+        const refused = e instanceof IsapiError && e.kind !== 'busy' && e.kind !== 'transient' && e.kind !== 'auth';
+        if (!refused && !(e instanceof RenditionError)) throw e;
         applied.push({ seq: op.seq, employeeNo: ci, status: 'failed', detail: e.message, counter: 'failed', state: undefined });
       }
       result.lastSeq = op.seq;

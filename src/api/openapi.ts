@@ -62,9 +62,9 @@ export function openApiDocument(): ReturnType<OpenApiGeneratorV3['generateDocume
     path: '/api/photo-imports/zip',
     security,
     request: { body: { content: { 'application/zip': { schema: z.string() } } } },
-    responses: { 202: json('{ id, workflowId, runId }'), 400: error, 413: error },
+    responses: { 202: json('{ id, workflowId, runId }'), 400: json('not a zip, a corrupt zip, or an entry outside its folder or a link: { error, problem }'), 413: error },
   });
-  registry.registerPath({ method: 'get', path: '/api/photo-imports/{id}', security, request: { params: z.object({ id: z.string().uuid() }) }, responses: { 200: json('progress and counts'), 404: error } });
+  registry.registerPath({ method: 'get', path: '/api/photo-imports/{id}', security, request: { params: z.object({ id: z.string().uuid() }) }, responses: { 200: json('progress and counts; state running, completed, failed or cancelled, with the reason of a failed import'), 404: error } });
   registry.registerPath({
     method: 'get',
     path: '/api/photo-imports/{id}/report.csv',

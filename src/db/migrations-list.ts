@@ -12,6 +12,7 @@ import { Migration20261127130000 } from './migrations/Migration20261127130000';
 import { Migration20261202060000b } from './migrations/Migration20261202060000b';
 import { Migration20261202060100c } from './migrations/Migration20261202060100c';
 import { Migration20261202060200c } from './migrations/Migration20261202060200c';
+import { Migration20261202060000d } from './migrations/Migration20261202060000d';
 
 /**
  * Committed migrations, imported rather than discovered on disk, so they run the same under tsx,
@@ -31,4 +32,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202060000b', class: Migration20261202060000b },
   { name: 'Migration20261202060100c', class: Migration20261202060100c },
   { name: 'Migration20261202060200c', class: Migration20261202060200c },
+  { name: 'Migration20261202060000d', class: Migration20261202060000d },
 ];

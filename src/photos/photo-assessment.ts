@@ -15,7 +15,7 @@ export interface PhotoAssessment {
 export type FindDuplicate = (descriptor: Float32Array) => Promise<FaceMatch | null>;
 
 /**
- * Every check of issue 3 on one inspected photo: the seed's rules, then (when enforced) the face
+ * Every check on one inspected photo: the seed's rules, then (when enforced) the face
  * checks and duplicate detection. The result is stored with the photo; `passed` decides whether it
  * may be pushed to any target.
  */

@@ -53,7 +53,7 @@ export async function detectFormat(data: Buffer): Promise<string> {
 }
 
 /**
- * Photo intake (issue 3 §1): decodes the whole image (a truncated file is refused here, not by
+ * Photo intake: decodes the whole image (a truncated file is refused here, not by
  * HikCentral later), applies the EXIF orientation, converts to sRGB and re-encodes without any
  * metadata — GPS position and camera data are personal data and are never stored. JPEG, PNG and
  * WebP keep their format; AVIF/HEIF is stored as JPEG.

@@ -31,7 +31,7 @@ export interface PhotoChecks {
   faceChecks?: 'enforced' | 'off';
   /** The one face found, used for face-centred crops. */
   face?: FaceBox;
-  /** Another person whose stored face is this face (issue 3 §2), kept for the admin. */
+  /** Another person whose stored face is this face (duplicate detection), kept for the admin. */
   duplicateOf?: { ci: string; distance: number };
   /** An admin's decision on a flagged duplicate. */
   review?: { decision: 'approved'; at: string; note?: string };

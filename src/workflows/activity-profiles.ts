@@ -37,12 +37,21 @@ export const bulkTargetCall = proxyActivities<Pick<Activities, 'syncPerson'>>({
   },
 });
 
-/** Decoding and checking photos: minutes per batch, heartbeating so a retry resumes where it stopped. */
+/**
+ * Decoding and checking photos: minutes per batch, heartbeating so a retry resumes where it stopped. A dump that
+ * cannot be imported at all (corrupt zip, entry outside its folder, folder gone) fails the same way every time.
+ */
 export const photoWork = proxyActivities<Pick<Activities, 'importPhotoBatch' | 'countImportEntries'>>({
   startToCloseTimeout: '15m',
   // A chunk of ten photos takes a few seconds; a worker that died is noticed within this.
   heartbeatTimeout: '20s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 10 },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '60s',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [FailureType.ImportSourceInvalid],
+  },
 });
 
 export const dbWork = proxyActivities<

@@ -19,6 +19,8 @@ export const FailureType = {
   /** The person (or their photo) is not in gatesync's database. */
   PersonNotFound: 'PersonNotFound',
   NoPhoto: 'NoPhoto',
+  /** A photo dump that cannot be imported at all (corrupt zip, entry outside its folder, folder gone). */
+  ImportSourceInvalid: 'ImportSourceInvalid',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -166,7 +168,7 @@ export const Patches = {
   applyWhenGroupsJoined: 'apply-when-groups-joined',
 } as const;
 
-// ---------------------------------------------------------------- bulk photo import (issue 3 §5)
+// ---------------------------------------------------------------- bulk photo import
 
 /** Where a photo dump is on the server: a folder, or a zip saved by the API. Never the bytes. */
 export type ImportSource = { kind: 'folder'; path: string } | { kind: 'zip'; path: string };
@@ -191,13 +193,17 @@ export interface PhotoImportInput {
   carried?: PhotoImportCarried;
 }
 
+export type PhotoImportState = 'running' | 'completed' | 'failed' | 'cancelled';
+
 export interface PhotoImportProgress {
   importId: string;
   total: number;
   processed: number;
   percent: number;
   counts: PhotoImportCounts;
-  state: 'running' | 'completed';
+  state: PhotoImportState;
+  /** Why the import failed as a whole; null while it runs and when it completed. */
+  reason: string | null;
   continuedAsNew: number;
 }
 

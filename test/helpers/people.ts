@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Person } from '../../src/db/entities';
@@ -61,4 +62,11 @@ export async function setPhoto(orm: MikroORM, ci: string, data: Buffer): Promise
 
 export function waitFor<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
   return pollFor(fn, what, { timeoutMs });
+}
+
+/** Random pixels as JPEG: the most detail a picture can hold, so the hardest for a target's byte limit. */
+export async function noiseJpeg(width: number, height = width): Promise<Buffer> {
+  return sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }

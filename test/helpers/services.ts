@@ -18,7 +18,12 @@ import { FaceIndexStore } from '../../src/photos/face-index-store';
 import { TerminalClients } from '../../src/activities/terminal-clients';
 import { SecretBox } from '../../src/security/secret-box';
 import type { PhotoPipeline } from '../../src/photos/person-photo-store';
-import { DEFAULT_PHOTO_SETTINGS, TARGET_PROFILES, type PhotoSettings } from '../../src/photos/photo-settings';
+import {
+  DEFAULT_PHOTO_SETTINGS,
+  TARGET_PROFILES,
+  type PhotoSettings,
+  type TargetPhotoProfile,
+} from '../../src/photos/photo-settings';
 
 export const TEST_APP_KEY = 'test-app-key';
 export const TEST_APP_SECRET = 'test-app-secret-0123456789';
@@ -150,4 +155,15 @@ export async function startServices(opts: { settings?: Partial<HikCentralSyncSet
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A photo pipeline with one target profile changed, for a worker standing for a deployment set that way. */
+export function pipelineWithProfile(
+  photos: PhotoPipeline,
+  name: TargetPhotoProfile['name'],
+  change: Partial<TargetPhotoProfile>,
+): PhotoPipeline {
+  const { profiles } = photos.settings;
+  const changed = { ...profiles, [name]: { ...profiles[name], ...change } };
+  return { ...photos, settings: { ...photos.settings, profiles: changed } };
 }

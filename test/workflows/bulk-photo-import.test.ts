@@ -76,6 +76,20 @@ describe('bulkPhotoImport workflow (real Temporal and PostgreSQL; folder and zip
     expect(lines.find((l) => l.includes('failedCheck'))).toMatch(/exactlyOneFace: no face found/);
   });
 
+  it('given file names that would start a spreadsheet formula, should write them to the report as text', async () => {
+    const names = ['=1+1.txt', '+1.txt', '-1.txt', '@SUM(A1).txt', '\t=1+1.txt', '\r=1+1.txt'];
+    const folder = join(s.dataDir, `formulas-${randomUUID()}`);
+    mkdirSync(folder);
+    for (const name of names) writeFileSync(join(folder, name), 'not a photo');
+    const started = await api.request('POST', '/api/photo-imports', { body: { folder } });
+    await waitDone(started.json.id);
+    const csv = (await api.request('GET', `/api/photo-imports/${started.json.id}/report.csv`)).bytes.toString('utf8');
+    const cells = csv.trim().split('\r\n').slice(1).map((line) => line.slice(0, line.indexOf(',skipped')));
+    expect(cells).toHaveLength(names.length);
+    // Each starts with the quote that makes it text (inside RFC 4180 quotes where it needs them).
+    for (const cell of cells) expect(cell).toMatch(/^"?'/);
+  });
+
   it('given the same dump as an uploaded zip, should find the unchanged photo and import nothing twice', async () => {
     const { files, cis } = await dump(1);
     const zip = new yazl.ZipFile();

@@ -3,7 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { HikCentralPersonState, Person, Photo } from '../../src/db/entities';
 import type { SyncPersonResult } from '../../src/workflows/contracts';
 import { startServices, type RunningWorker, type Services } from '../helpers/services';
-import { addPeople, jpeg, setPhoto } from '../helpers/people';
+import { addPeople, jpeg, noiseJpeg, setPhoto } from '../helpers/people';
+import { smallFacePortrait400 } from '../helpers/faces';
+import { storePersonPhoto } from '../../src/photos/person-photo-store';
+import { syncPersonToHikCentral } from '../../src/activities/hikcentral-person-sync';
+import { PHOTO_RENDITION_FAILED } from '../../src/photos/rendition-error';
 
 describe('syncPerson workflow (real Temporal, PostgreSQL, HikCentral simulator over HTTP)', () => {
   let s: Services;
@@ -81,6 +85,34 @@ describe('syncPerson workflow (real Temporal, PostgreSQL, HikCentral simulator o
     // Exactly one add reached HikCentral: Temporal did not retry a rejected photo.
     expect(s.simulator.controls.counters().byPath['/resource/v1/person/single/add']?.received).toBe(addsBefore + 1);
     expect(await s.hikcentral.findPersonByCode(p!.ci)).toBeNull();
+  });
+
+  it('given exactly 400×400 with a small face that passed every check, should push a face HikCentral accepts', async () => {
+    const [p] = await addPeople(s.orm, 'Civil', 1, { noPhoto: [0] });
+    const em = s.orm.em.fork();
+    const person = await em.findOneOrFail(Person, { ci: p!.ci });
+    const { photo } = await storePersonPhoto(em, s.photos, person, await smallFacePortrait400());
+    expect(photo.checksPassed).toBe(true);
+    const result = await run(p!.ci);
+    expect(result).toMatchObject({ outcome: 'synced', action: 'added', code: '0' });
+    // The simulator enforces seed 000's rules (JPEG/PNG, ≥400×400, ≤2 MB) on what it is sent.
+    const face = s.simulator.controls.persons().find((q) => q.personCode === p!.ci)?.face;
+    expect(face).toMatchObject({ width: 400, height: 400, format: 'jpeg' });
+  });
+
+  it('given a photo no rendition of which meets the HikCentral profile, should report it as the photo’s problem', async () => {
+    const [p] = await addPeople(s.orm, 'Civil', 1, { noPhoto: [0] });
+    // Random pixels: at the smallest size and lowest quality still far above a 10 KB limit.
+    await setPhoto(s.orm, p!.ci, await noiseJpeg(800));
+    const tight = { ...s.settings, photoProfile: { ...s.settings.photoProfile, maxBytes: 10 * 1024 } };
+    const result = await syncPersonToHikCentral(s.orm.em.fork(), s.hikcentral, tight, p!.ci);
+    expect(result).toMatchObject({ outcome: 'photoRejected', action: 'rejected', code: PHOTO_RENDITION_FAILED });
+    expect(result.message).toMatch(/KB is above 10 KB/);
+    const calls = s.simulator.controls.counters().byPersonCode[p!.ci];
+    expect(calls?.add ?? 0).toBe(0);
+    expect(calls?.faceUpdate ?? 0).toBe(0);
+    const state = await s.orm.em.fork().findOneOrFail(HikCentralPersonState, { person: { ci: p!.ci } });
+    expect(state).toMatchObject({ lastResult: 'photoRejected', lastCode: PHOTO_RENDITION_FAILED });
   });
 
   it('given a person already on HikCentral but unknown to gatesync, when synced, should reconcile by personCode instead of failing', async () => {

@@ -4,8 +4,8 @@ import { Person, TerminalCapture, TerminalPersonState } from '../../src/db/entit
 import { enrollProgressQuery, type EnrollOnTerminalInput, type EnrollOnTerminalResult } from '../../src/workflows/contracts';
 import type { enrollOnTerminal } from '../../src/workflows/enroll-on-terminal.workflow';
 import { SEED_CAPTURE_MODEL, UPLOAD_MODEL } from '../../src/targets/isapi/simulator';
-import { TEST_CAPTURE_POLL_MS, startServices, type Services } from '../helpers/services';
-import { addPeople, waitFor } from '../helpers/people';
+import { TEST_CAPTURE_POLL_MS, pipelineWithProfile, startServices, type Services } from '../helpers/services';
+import { addPeople, noiseJpeg, setPhoto, waitFor } from '../helpers/people';
 import { frontalPortrait } from '../helpers/faces';
 import { terminalWithSimulator } from '../helpers/terminals';
 import { storePersonPhoto } from '../../src/photos/person-photo-store';
@@ -126,6 +126,25 @@ describe('enrollOnTerminal (real Temporal and PostgreSQL, terminal simulators ov
     const r = await (await start({ ci, terminalId: t.terminalId, method: 'upload' })).result();
     expect(r).toMatchObject({ outcome: 'failed', faceBound: false });
     expect(r.message).toMatch(/PhotoNotUsable/);
+    expect(t.sim.controls.faces()).toHaveLength(0);
+  });
+
+  it('given a photo no rendition of which meets the ISAPI profile, should fail as PhotoNotUsable and upload nothing', async () => {
+    // A worker whose terminals take at most 10 KB: random pixels cannot be brought that small.
+    const tight = s.taskQueue();
+    await s.startWorker(tight, { photos: pipelineWithProfile(s.photos, 'isapi', { maxBytes: 10 * 1024 }) });
+    const t = await terminal({ model: UPLOAD_MODEL });
+    const ci = await person();
+    await setPhoto(s.orm, ci, await noiseJpeg(800));
+    const input: EnrollOnTerminalInput = { ci, terminalId: t.terminalId, method: 'upload' };
+    const r: EnrollOnTerminalResult = await s.temporal.workflow.execute<typeof enrollOnTerminal>('enrollOnTerminal', {
+      taskQueue: tight,
+      workflowId: `enroll-tight-${t.terminalId}-${ci}`,
+      args: [input],
+    });
+    expect(r).toMatchObject({ outcome: 'failed', faceBound: false });
+    expect(r.message).toMatch(/PhotoNotUsable/);
+    expect(r.message).toMatch(/KB is above 10 KB/);
     expect(t.sim.controls.faces()).toHaveLength(0);
   });
 

@@ -3,8 +3,8 @@ import { Person, TerminalAssignment, Terminal } from '../../src/db/entities';
 import { terminalSyncProgressQuery, type SyncTerminalInput, type SyncTerminalResult } from '../../src/workflows/contracts';
 import type { syncTerminal } from '../../src/workflows/sync-terminal.workflow';
 import { UPLOAD_MODEL } from '../../src/targets/isapi/simulator';
-import { startServices, type Services } from '../helpers/services';
-import { addPeople, waitFor } from '../helpers/people';
+import { pipelineWithProfile, startServices, type Services } from '../helpers/services';
+import { addPeople, noiseJpeg, setPhoto, waitFor } from '../helpers/people';
 import { terminalWithSimulator, usersOn } from '../helpers/terminals';
 
 describe('syncTerminal (real Temporal and PostgreSQL, upload-capable terminal simulator over HTTP)', () => {
@@ -148,6 +148,33 @@ describe('syncTerminal (real Temporal and PostgreSQL, upload-capable terminal si
       // Read at probe from /ISAPI/System/time and kept with the terminal.
       expect((await s.orm.em.fork().findOneOrFail(Terminal, { id: terminalId })).utcOffsetMinutes).toBe(c.offset);
     }
+    await w.stop();
+  });
+
+  it('given a photo no rendition of which meets the terminal profile, should fail that person’s operation and go on', async () => {
+    // This worker's terminals take at most 10 KB: the plain test photos fit, random pixels cannot be made that small.
+    const tq = s.taskQueue();
+    const w = await s.startWorker(tq, { photos: pipelineWithProfile(s.photos, 'isapi', { maxBytes: 10 * 1024 }) });
+    const { people, terminalId, client } = await setup(3);
+    await setPhoto(s.orm, people[1]!.ci, await noiseJpeg(800));
+    await probe(tq, terminalId);
+    const handle = await run(tq, { terminalId, mode: 'full' });
+    const result: SyncTerminalResult = await handle.result();
+    // Classified where it is known: no activity attempt failed, so nothing was retried.
+    const history = await handle.fetchHistory();
+    expect(history.events?.filter((e) => e.activityTaskFailedEventAttributes) ?? []).toEqual([]);
+    expect(result).toMatchObject({ state: 'completed', counts: { added: 2, failed: 1 } });
+    const [op] = await s.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ status: string; detail: string }[]>(`select status, detail from terminal_sync_op where run_key = ? and employee_no = ?`, [
+        result.runKey,
+        people[1]!.ci,
+      ]);
+    expect(op).toMatchObject({ status: 'failed', detail: expect.stringMatching(/KB is above 10 KB/) });
+    const on = await usersOn(client);
+    expect(on.get(people[0]!.ci)?.faces).toBe(1);
+    expect(on.get(people[1]!.ci)?.faces ?? 0).toBe(0);
     await w.stop();
   });
 

@@ -4,7 +4,7 @@ import { BaseEntity } from './base.entity';
 export const PHOTO_IMPORT_OUTCOMES = ['imported', 'unchanged', 'unknownCi', 'failedCheck', 'unreadable', 'skipped'] as const;
 export type PhotoImportOutcome = (typeof PHOTO_IMPORT_OUTCOMES)[number];
 
-/** A photo dump being imported (issue 3 §5): a folder or an uploaded zip of `<ci>.jpg|png` files. */
+/** A photo dump being imported: a folder or an uploaded zip of `<ci>.jpg|png` files. */
 @Entity({ tableName: 'photo_import' })
 export class PhotoImport extends BaseEntity {
   @Property({ type: 'string', length: 200 })
@@ -32,6 +32,10 @@ export class PhotoImport extends BaseEntity {
 
   @Property({ type: 'datetime', nullable: true })
   finishedAt?: Date | null;
+
+  /** Why the import failed as a whole (a corrupt archive, a folder that went missing); null otherwise. */
+  @Property({ type: 'text', nullable: true })
+  failureReason?: string | null;
 
   constructor(fields: { workflowId: string; sourceKind: 'folder' | 'zip'; sourcePath: string }) {
     super();

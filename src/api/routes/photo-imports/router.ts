@@ -1,19 +1,24 @@
 import express, { Router } from 'express';
 import { randomUUID } from 'node:crypto';
-import { isAbsolute, join, resolve } from 'node:path';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
 import { parsed, validate } from '../../validate';
 import { badRequest, notFound } from '../../http-errors';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { PhotoImport, PhotoImportItem } from '../../../db/entities';
+import { ImportSourceError } from '../../../photos/import-source-error';
+import { resolveImportFolder } from '../../../photos/import-paths';
+import { checkZipArchive } from '../../../photos/zip-archive';
+import { csvRecord } from '../../csv';
 import { importProgressQuery, photoImportWorkflowId, type ImportSource, type PhotoImportProgress } from '../../../workflows/contracts';
 import type { bulkPhotoImport } from '../../../workflows/bulk-photo-import.workflow';
 
 const folderBody = z.object({ folder: z.string().min(1).max(4096) }).strict();
 const idParams = z.object({ id: z.string().uuid() });
 
-/** Issue 3 §5: import a folder on the server, or an uploaded zip, of `<ci>.jpg|jpeg|png|webp|avif` files. */
+/** Import a folder on the server, or an uploaded zip, of `<ci>.jpg|jpeg|png|webp|avif` files. */
 export function photoImportsRouter(deps: ApiDeps): Router {
   const r = Router();
   const em = () => deps.orm.em.fork();
@@ -36,12 +41,8 @@ export function photoImportsRouter(deps: ApiDeps): Router {
   r.post('/', validate({ body: folderBody }), async (_req, res) => {
     const { body } = parsed<{ folder: string }>(res);
     if (deps.importRoot === undefined) throw badRequest('folder imports are not enabled (set PHOTO_IMPORT_ROOT)');
-    const root = resolve(deps.importRoot);
-    const folder = isAbsolute(body.folder) ? resolve(body.folder) : resolve(root, body.folder);
-    // Only folders under the configured root: the API must not become a way to read the server's disk.
-    if (folder !== root && !folder.startsWith(`${root}/`)) throw badRequest(`folder must be inside ${root}`);
-    const st = await stat(folder).catch(() => null);
-    if (st === null || !st.isDirectory()) throw badRequest(`${body.folder} is not a folder`);
+    // Only folders under the configured root, links resolved: the API must not become a way to read the server's disk.
+    const folder = await resolveImportFolder(deps.importRoot, body.folder).catch(refuseSource);
     res.status(202).json(await start({ kind: 'folder', path: folder }));
   });
 
@@ -49,6 +50,9 @@ export function photoImportsRouter(deps: ApiDeps): Router {
     if (!Buffer.isBuffer(req.body) || req.body.length < 22 || req.body.readUInt32LE(0) !== 0x04034b50) {
       throw badRequest('send a zip file as the raw body with Content-Type application/zip');
     }
+    // The central directory only (no entry is decompressed, no image decoded): a corrupt archive or one with an
+    // entry outside its folder is refused now, before anything is stored or started.
+    await checkZipArchive(req.body).catch(refuseSource);
     const dir = join(deps.dataDir, 'imports');
     await mkdir(dir, { recursive: true });
     const path = join(dir, `${randomUUID()}.zip`);
@@ -58,17 +62,26 @@ export function photoImportsRouter(deps: ApiDeps): Router {
 
   r.get('/:id', validate({ params: idParams }), async (_req, res) => {
     const { params } = parsed<unknown, { id: string }>(res);
-    const row = await em().findOne(PhotoImport, { id: params.id });
+    const fork = em();
+    const row = await fork.findOne(PhotoImport, { id: params.id });
     if (row === null) throw notFound(`photo import ${params.id}`);
     let progress: PhotoImportProgress | null = null;
     if (row.state === 'running') {
-      progress = await deps.temporal.workflow.getHandle(row.workflowId).query(importProgressQuery).catch(() => null);
+      // Asked first: a query on a terminated run would replay it and answer `running` for ever.
+      const handle = deps.temporal.workflow.getHandle(row.workflowId);
+      const status = await handle
+        .describe()
+        .then((d) => d.status.name)
+        .catch(() => null);
+      if (status === 'RUNNING') progress = await handle.query(importProgressQuery).catch(() => null);
+      else if (status !== null) await settleClosedImport(fork, row, status);
     }
     res.json({
       id: row.id,
       workflowId: row.workflowId,
       source: { kind: row.sourceKind },
       state: progress?.state ?? row.state,
+      reason: progress?.reason ?? row.failureReason ?? null,
       total: progress?.total ?? row.total,
       processed: progress?.processed ?? row.processed,
       counts: progress?.counts ?? row.counts,
@@ -85,15 +98,28 @@ export function photoImportsRouter(deps: ApiDeps): Router {
       { photoImport: params.id, outcome: { $nin: ['imported', 'unchanged'] } },
       { orderBy: { fileName: 'asc' } },
     );
-    const csv = ['file,ci,outcome,reason', ...items.map((i) => [i.fileName, i.ci ?? '', i.outcome, i.reason ?? ''].map(csvCell).join(','))];
+    const rows = items.map((i) => csvRecord([i.fileName, i.ci ?? '', i.outcome, i.reason ?? '']));
+    const csv = [csvRecord(['file', 'ci', 'outcome', 'reason']), ...rows];
     res.type('text/csv').attachment(`photo-import-${params.id}-failures.csv`).send(`${csv.join('\r\n')}\r\n`);
   });
 
   return r;
 }
 
-/** RFC 4180 quoting, and a leading quote against spreadsheet formula injection. */
-function csvCell(v: string): string {
-  const safe = /^[=+\-@]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+const refuseSource = (e: unknown): never => {
+  throw e instanceof ImportSourceError ? badRequest(e.message, { problem: e.problem }) : e;
+};
+
+/**
+ * The workflow records how it ended before it closes, but a terminated or timed-out run runs no more code and
+ * leaves the row `running`; the first read after that records it, so a closed import never shows as `running`.
+ */
+async function settleClosedImport(em: EntityManager, row: PhotoImport, status: string): Promise<void> {
+  // It may have recorded its end between the first read and the describe.
+  await em.refresh(row);
+  if (row.state !== 'running') return;
+  row.state = 'failed';
+  row.failureReason = `the import workflow ended ${status.toLowerCase()} before recording its outcome`;
+  row.finishedAt = new Date();
+  await em.flush();
 }
