@@ -3,16 +3,8 @@ import pinoHttp from 'pino-http';
 import type { ApiDeps } from './deps';
 import { requireBearer } from './auth';
 import { errorHandler, notFoundRoute } from './error-handler';
-import { personsRouter } from './routes/persons/router';
-import { syncsRouter } from './routes/syncs/router';
-import { biometricoRouter } from './routes/biometrico/router';
-import { healthRouter } from './routes/health/router';
-import { photoImportsRouter } from './routes/photo-imports/router';
-import { openApiDocument } from './openapi';
-import { terminalCapturesRouter, terminalsRouter } from './routes/terminals/router';
-import { seedDevicesRouter, seedUsersRouter } from './routes/seed-terminals/router';
-import { devicesRouter } from './routes/devices/router';
-import { eventsRouter } from './routes/events/router';
+import { apiRoutes } from './api-routes';
+import { mountRoutes } from './route-registry';
 
 /** The HTTP API: starts, signals and queries workflows; reads and writes people. `listen()` is the caller's. */
 export function createApp(deps: ApiDeps): Express {
@@ -22,22 +14,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/api/health' } }));
   app.use(requireBearer(deps.token));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
-  app.get('/api/openapi.json', (_req, res) => {
-    res.json(openApiDocument());
-  });
-  app.use('/api/health', healthRouter(deps));
-  app.use('/api/persons', personsRouter(deps));
-  app.use('/api/syncs', syncsRouter(deps));
-  app.use('/api/photo-imports', photoImportsRouter(deps));
-  app.use('/biometrico', biometricoRouter(deps));
-  app.use('/api/terminals', terminalsRouter(deps));
-  app.use('/api/terminal-captures', terminalCapturesRouter(deps));
-  // Seed 002's routes, kept as its web UI calls them.
-  app.use('/api/users', seedUsersRouter(deps));
-  // Cloud devices (issue 5) first: what they do not match (POST /:uuid/start-face-capture) falls through to seed 002's.
-  app.use('/api/devices', devicesRouter(deps));
-  app.use('/api/devices', seedDevicesRouter(deps));
-  app.use('/api/events', eventsRouter(deps));
+  const router = express.Router();
+  mountRoutes(router, apiRoutes(deps));
+  app.use(router);
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));
   return app;

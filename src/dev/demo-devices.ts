@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import { registerDevice } from '../devices/device-registry';
 import { rows } from '../devices/device-people';
 import { startDeviceFleet, type DeviceFleet } from '../targets/cloud/device-simulator-fleet';
+import { ownValue } from '../own-key';
 
 /**
  * `npm start`'s cloud doors (issue 5 §6): N simulated devices registered as demo devices, holding the first
@@ -21,7 +22,7 @@ export async function startDemoDevices(p: { orm: MikroORM; url: string; count: n
   for (let i = 1; i <= p.count; i++) {
     const deviceId = `demo-door-${i}`;
     const [exists] = await rows(db, 'select 1 from device where id = ?', [deviceId]);
-    if (exists === undefined || secrets[deviceId] === undefined) {
+    if (exists === undefined || ownValue(secrets, deviceId) === undefined) {
       if (exists !== undefined) await db.raw('delete from device where id = ?', [deviceId]);
       const { secret } = await registerDevice(db, { id: deviceId, name: `Demo door ${i}`, careers: career ? [career.name] : [], model: { userSyncSize: 10, checkType: 'fa,card' } });
       secrets[deviceId] = secret;

@@ -149,7 +149,11 @@ export interface BulkSyncResult {
 /** Failures kept in workflow state/result; the full list is in sync_outcome. */
 export const MAX_FAILURES_IN_RESULT = 500;
 
-export const bulkCareerSyncWorkflowId = (career: string): string => `bulk-career-sync:${career}`;
+const BULK_CAREER_SYNC_ID_PREFIX = 'bulk-career-sync:';
+export const bulkCareerSyncWorkflowId = (career: string): string => `${BULK_CAREER_SYNC_ID_PREFIX}${career}`;
+/** Whether `workflowId` is one `bulkCareerSyncWorkflowId` builds: the syncs API acts on no other workflow. */
+export const isBulkCareerSyncWorkflowId = (workflowId: string): boolean =>
+  workflowId.startsWith(BULK_CAREER_SYNC_ID_PREFIX) && workflowId.length > BULK_CAREER_SYNC_ID_PREFIX.length;
 
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');

@@ -95,7 +95,7 @@ describe('terminal registry and seed 002 routes (real services, terminal simulat
       is_active: true,
       photo_path: null,
       synced_to_device: false,
-      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/),
+      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
     });
     expect((await api.request('POST', '/api/users/', { body: { hikvision_id: '100222', full_name: 'Otro' } })).status).toBe(409);
     expect((await api.request('POST', '/api/users/', { body: { hikvision_id: 'no spaces!', full_name: 'X' } })).status).toBe(400);

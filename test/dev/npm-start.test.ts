@@ -135,7 +135,7 @@ describe('npm start on embedded defaults (a fresh data dir, then a restart on it
     expect(started.status).toBe(202);
     const id = encodeURIComponent(started.json.workflowId as string);
     const sync = async (s: Started) => (await get(s, `/api/syncs/${id}`)).json;
-    await waitFor(async () => (await sync(first)).progress?.processed >= 2, 'the sync under way', 60_000, () => sync(first));
+    await waitFor(async () => (await sync(first)).processed >= 2, 'the sync under way', 60_000, () => sync(first));
     expect(await stop(first)).toBe(0);
     const stoppedAt = Date.now();
     for (const [name, port] of Object.entries(ports)) expect(await listening(port), `${name} ${port} still open after Ctrl-C`).toBe(false);

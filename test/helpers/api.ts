@@ -10,6 +10,8 @@ export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
 export interface TestApi {
   url: string;
+  /** What the app was built with (the route table is `apiRoutes(deps)`). */
+  deps: ApiDeps;
   request(method: string, path: string, opts?: { body?: unknown; raw?: Buffer | string; contentType?: string; token?: string | null }): Promise<{ status: number; // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
     json: any; headers: Headers; bytes: Buffer }>;
   close(): Promise<void>;
@@ -44,6 +46,7 @@ export async function startApi(s: Services, taskQueue: string, overrides: Partia
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    deps,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = {};
       if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? TEST_TOKEN}`;

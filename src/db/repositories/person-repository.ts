@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Career, HikCentralPersonState, Person, Photo, type PersonKind } from '../entities';
 import type { InspectedPhoto } from '../../photos/photo-intake';
@@ -53,20 +54,43 @@ export class DuplicatePersonError extends Error {
   }
 }
 
-export async function findOrCreateCareer(em: EntityManager, name: string): Promise<Career> {
-  const existing = await em.findOne(Career, { name });
-  if (existing !== null) return existing;
-  await em.getConnection().execute('insert into career (id, created_at, updated_at, name) values (gen_random_uuid(), now(), now(), ?) on conflict (name) do nothing', [name]);
-  return em.findOneOrFail(Career, { name });
+/**
+ * The career's id, inserting it when new. `do update` (a no-op) rather than `do nothing`, so the row comes back
+ * even when a concurrent transaction inserted it first; a new career is undone with a person that could not be
+ * stored, as both are written in one transaction.
+ */
+async function careerIdFor(em: EntityManager, name: string): Promise<string> {
+  const [row] = await em.execute<{ id: string }[]>(
+    `insert into career (id, created_at, updated_at, name) values (gen_random_uuid(), now(), now(), ?)
+     on conflict (name) do update set name = excluded.name returning id`,
+    [name],
+  );
+  if (row === undefined) throw new Error(`career ${name} was neither inserted nor found`);
+  return row.id;
 }
 
+/**
+ * One transaction: the career (when new) and the person, or neither. The unique ci decides between concurrent
+ * requests — no count before the insert, which two requests could both pass.
+ */
 export async function createPerson(em: EntityManager, input: NewPerson): Promise<Person> {
-  if ((await em.count(Person, { ci: input.ci })) > 0) throw new DuplicatePersonError(input.ci);
-  const career = await findOrCreateCareer(em, input.career);
-  const person = new Person({ ...input, career: em.getReference(Career, career.id, { wrapped: true }) });
-  if (input.active !== undefined) person.active = input.active;
-  await em.persistAndFlush(person);
-  return person;
+  try {
+    return await em.transactional(async (tx) => {
+      const careerId = await careerIdFor(tx, input.career);
+      const person = new Person({ ...input, career: tx.getReference(Career, careerId, { wrapped: true }) });
+      if (input.active !== undefined) person.active = input.active;
+      await tx.persistAndFlush(person);
+      return person;
+    });
+  } catch (e) {
+    if (
+      e instanceof UniqueConstraintViolationException &&
+      (e as { constraint?: string }).constraint === 'person_ci_unique'
+    ) {
+      throw new DuplicatePersonError(input.ci);
+    }
+    throw e;
+  }
 }
 
 /**
@@ -80,23 +104,46 @@ export async function setPersonPhoto(
   photo: InspectedPhoto,
   assess: () => Promise<PhotoAssessment>,
 ): Promise<Photo> {
-  let stored = await em.findOne(Photo, { person, version: photo.version });
-  if (stored === null) {
-    const assessment = await assess();
-    stored = new Photo({
-      person: em.getReference(Person, person.id, { wrapped: true }),
-      ...photo,
-      checks: assessment.checks,
-      faceDescriptor: assessment.descriptor === null ? null : descriptorToBytes(assessment.descriptor),
-    });
-    em.persist(stored);
-  }
+  const stored =
+    (await em.findOne(Photo, { person, version: photo.version })) ??
+    (await insertPhotoOnce(em, person, photo, await assess()));
   person.photoVersion = photo.version;
   await em.flush();
   return stored;
 }
 
-export async function currentPhotoBytes(em: EntityManager, ci: string): Promise<{ data: Buffer; format: string } | null> {
+/**
+ * Two uploads of the same bytes for one person may both find no stored version: the unique (person, version)
+ * keeps the first, and the other takes that row instead of failing. The insert runs in its own (nested)
+ * transaction, so the refused one leaves the caller's transaction usable.
+ */
+async function insertPhotoOnce(
+  em: EntityManager,
+  person: Person,
+  photo: InspectedPhoto,
+  assessment: PhotoAssessment,
+): Promise<Photo> {
+  try {
+    return await em.transactional(async (tx) => {
+      const row = new Photo({
+        person: tx.getReference(Person, person.id, { wrapped: true }),
+        ...photo,
+        checks: assessment.checks,
+        faceDescriptor: assessment.descriptor === null ? null : descriptorToBytes(assessment.descriptor),
+      });
+      await tx.persistAndFlush(row);
+      return row;
+    });
+  } catch (e) {
+    if (!(e instanceof UniqueConstraintViolationException)) throw e;
+    return em.findOneOrFail(Photo, { person, version: photo.version });
+  }
+}
+
+export async function currentPhotoBytes(
+  em: EntityManager,
+  ci: string,
+): Promise<{ data: Buffer; format: string } | null> {
   const rows = await em
     .getConnection()
     .execute<{ data: Buffer; format: string }[]>(
@@ -123,10 +170,12 @@ export async function listPersonViews(
   if (q.pending === true) idSets.push(await pendingPersonIds(em, q.career));
   if (q.failing !== undefined) idSets.push(await failingPersonIds(em, q.failing));
   if (idSets.length > 0) {
-    where.id = { $in: idSets.reduce((a, b) => {
-      const inB = new Set(b);
-      return a.filter((id) => inB.has(id));
-    }) };
+    where.id = {
+      $in: idSets.reduce((a, b) => {
+        const inB = new Set(b);
+        return a.filter((id) => inB.has(id));
+      }),
+    };
   }
   const [people, total] = await em.findAndCount(Person, where, {
     populate: ['career'],
@@ -168,11 +217,17 @@ async function viewsOf(em: EntityManager, people: Person[]): Promise<PersonView[
   if (people.length === 0) return [];
   const states = await em.find(HikCentralPersonState, { person: { $in: people.map((p) => p.id) } });
   // Only each person's current photo, not every version they ever had.
-  const current = people.filter((p) => p.photoVersion).map((p) => ({ person: p.id, version: p.photoVersion as string }));
+  const current = people
+    .filter((p) => p.photoVersion)
+    .map((p) => ({ person: p.id, version: p.photoVersion as string }));
   const photos =
     current.length === 0
       ? []
-      : await em.find(Photo, { $or: current }, { fields: ['person', 'version', 'format', 'width', 'height', 'byteSize', 'checks', 'checksPassed'] });
+      : await em.find(
+          Photo,
+          { $or: current },
+          { fields: ['person', 'version', 'format', 'width', 'height', 'byteSize', 'checks', 'checksPassed'] },
+        );
   const stateBy = new Map(states.map((s) => [s.person.id, s]));
   const photoBy = new Map(photos.map((ph) => [ph.person.id, ph]));
   return people.map((p) => {
@@ -202,7 +257,11 @@ async function viewsOf(em: EntityManager, people: Person[]): Promise<PersonView[
         registered,
         personId: s?.hikPersonId ?? null,
         syncedPhotoVersion: s?.syncedPhotoVersion ?? null,
-        pending: p.active && p.photoVersion !== null && p.photoVersion !== undefined && (!registered || s?.syncedPhotoVersion !== p.photoVersion),
+        pending:
+          p.active &&
+          p.photoVersion !== null &&
+          p.photoVersion !== undefined &&
+          (!registered || s?.syncedPhotoVersion !== p.photoVersion),
         lastResult: s?.lastResult ?? null,
         lastCode: s?.lastCode ?? null,
         lastMessage: s?.lastMessage ?? null,

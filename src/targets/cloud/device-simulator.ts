@@ -20,6 +20,7 @@ import {
 import { DEFAULT_MODEL_PARAMS, type ModelParams } from './model-params';
 import { passDigest } from './pass-digest';
 import { CLOUD_QOS, downTopic, upTopic } from './topics';
+import { keyedRecord, ownValue } from '../../own-key';
 
 /**
  * A cloud access-control device that speaks the protocol over a real MQTT connection (STYLE 4). Built from the
@@ -100,7 +101,7 @@ export class SimulatedDevice {
   readonly deviceId: string;
   readonly state: DeviceState;
   readonly counters: SimulatedDeviceCounters = {
-    received: {},
+    received: keyedRecord(),
     rejected: 0,
     answersSent: 0,
     answersDropped: 0,
@@ -404,7 +405,7 @@ export class SimulatedDevice {
     }
     const message = parsed.message;
     const cmd = message.data.cmd;
-    this.counters.received[cmd] = (this.counters.received[cmd] ?? 0) + 1;
+    this.counters.received[cmd] = (ownValue(this.counters.received, cmd) ?? 0) + 1;
     this.lastDownByCmd.set(cmd, message);
     this.handle(message);
   }

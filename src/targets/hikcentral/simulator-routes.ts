@@ -3,6 +3,7 @@ import { HCP_TIME_PATTERN } from './hcp-time';
 import { checkFace } from './simulator-face-check';
 import type { SimulatorState } from './simulator-state';
 import type { HcpEnvelope, HcpPage, PersonInfo } from './types';
+import { ownValue } from '../../own-key';
 
 /** The HCP API the simulator speaks: paths after `/artemis/api` (reference §1.5), answers per §1.4/§1.7. */
 
@@ -277,7 +278,7 @@ export const ROUTES: Record<string, Route> = {
 
 /** Runs the route for `apiPath`; bad input becomes code "2" like HCP's translation service (§1.7). */
 export async function answerApi(apiPath: string, body: unknown, state: SimulatorState): Promise<SimAnswer> {
-  const route = ROUTES[apiPath];
+  const route = ownValue(ROUTES, apiPath);
   if (route === undefined) return fail(SIM_CODES.unsupported, 'product version not supported');
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return badParameter('body must be a JSON object');

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AcceptedFace } from './simulator-face-check';
 import type { OrgInfo, PersonInfo, PrivilegeGroup, PrivilegeGroupType } from './types';
+import { keyedRecord } from '../../own-key';
 
 /** What the simulator keeps of a stored face; the JPEG itself answers `picture_data`. */
 export interface StoredFace {
@@ -62,8 +63,8 @@ interface PersistedState {
 }
 
 const emptyCounters = (): SimulatorCounters => ({
-  byPersonCode: {},
-  byPath: {},
+  byPersonCode: keyedRecord(),
+  byPath: keyedRecord(),
   faults: { timeouts: 0, serverErrors: 0, rateLimited: 0, busy: 0, unauthorized: 0 },
 });
 

@@ -12,6 +12,7 @@ import {
   type SimulatorRequestRecord,
 } from './simulator-state';
 import type { HcpEnvelope, OrgInfo } from './types';
+import { keyedRecord } from '../../own-key';
 
 /**
  * A standalone HikCentral OpenAPI gateway the real client talks to over a socket (STYLE 4): Artemis signature
@@ -115,7 +116,7 @@ function sendEnvelope(res: http.ServerResponse, status: number, envelope: HcpEnv
 }
 
 function flatHeaders(req: http.IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = keyedRecord<string>();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(',') : value;
   }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { keyedRecord } from '../../own-key';
 
 /**
  * HTTP Digest access authentication as ISAPI terminals speak it: MD5, `qop="auth"` (RFC 2617 §3.2.2,
@@ -48,7 +49,7 @@ export function computeDigestResponse(input: DigestResponseInput): string {
  * backslash escapes (RFC 7235 §2.1).
  */
 export function parseAuthParams(value: string): Record<string, string> {
-  const params: Record<string, string> = {};
+  const params = keyedRecord<string>();
   const re = /([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g;
   for (const match of value.matchAll(re)) {
     const name = match[1]?.toLowerCase();

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { MODEL_PROFILES, startIsapiSimulator, type IsapiSimulator } from './simulator';
 import { runCli, stopOnSignals } from '../../dev/cli-main';
+import { ownValue } from '../../own-key';
 
 /**
  * `npm run sim:isapi -- --count 3 --port 18080 --model DS-K1T343EFWX [--tls] [--user admin --password …]`:
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(count) || count < 1 || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(USAGE);
   }
-  if (MODEL_PROFILES[values.model] === undefined) throw new Error(`unknown model ${values.model}\n${USAGE}`);
+  if (ownValue(MODEL_PROFILES, values.model) === undefined) throw new Error(`unknown model ${values.model}\n${USAGE}`);
   const captureDelay = values['capture-delay'] === 'manual' ? null : Number(values['capture-delay']);
 
   const sims: IsapiSimulator[] = [];

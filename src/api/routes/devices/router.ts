@@ -1,12 +1,12 @@
-import { Router } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ApiDeps } from '../../deps';
-import { parsed, validate } from '../../validate';
+import { answers, route, type ApiRoute } from '../../route-registry';
+import { answerRows } from '../../answer-rows';
 import { badRequest, conflict, HttpError, notFound } from '../../http-errors';
 import { DEFAULT_MODEL_PARAMS, type ModelParams } from '../../../targets/cloud/model-params';
 import type { DeviceConfigParam } from '../../../db/entities';
 import { deleteDevice, DuplicateDeviceError, registerDevice, rotateDeviceSecret } from '../../../devices/device-registry';
-import { enqueueDiff, rows, type Db } from '../../../devices/device-people';
+import { enqueueDiff, type Db } from '../../../devices/device-people';
 import { signalDeviceSync, terminateDeviceWorkflows, type DeviceSyncStarter } from '../../../devices/device-sync-client';
 import { alertHistory, clearDeviceAlerts } from '../../../devices/device-alerts';
 import {
@@ -29,17 +29,13 @@ import {
   openingHoursBody,
   patchDeviceBody,
   propertiesBody,
-  type CreateDeviceBody,
   type ModelBody,
-  type OpeningHoursBody,
-  type PatchDeviceBody,
   type PropertiesBody,
-  type AlertsQuery,
 } from './schemas';
 import { DEVICE_COLUMNS, deviceView, withLiveCursor, type DeviceRowView } from './views';
 import { runDeviceCommand } from './commands';
 
-type IdParams = { id: string };
+const { json, error } = answers;
 
 /** §15 names → ModelParams. */
 function modelOf(m: ModelBody, base: ModelParams = DEFAULT_MODEL_PARAMS): ModelParams {
@@ -62,22 +58,32 @@ function configOf(c: Record<string, DeviceConfigParam>): Record<string, DeviceCo
   return Object.fromEntries(Object.entries(c).map(([k, v]) => [k.slice(0, -'_config'.length), v]));
 }
 
-/** §14 values checked against the model's `*_config` definitions; a parameter the model lacks is unsupported. */
+/**
+ * §14 values checked against the model's `*_config` definitions; a parameter the model lacks is unsupported.
+ * The definitions are looked up as a Map of their own entries, so `constructor` or `__proto__` is a parameter
+ * like any other — one this model does not have — never something inherited from Object.prototype.
+ */
 function checkProperties(config: Record<string, DeviceConfigParam>, props: PropertiesBody['properties']): string[] {
   const problems: string[] = [];
+  const defs = new Map(Object.entries(config));
   for (const p of props) {
-    const def = config[p.property];
+    const def = defs.get(p.property);
     if (def === undefined) {
       problems.push(`${p.property}: not supported by this device model (no ${p.property}_config)`);
       continue;
     }
     if ('options' in def) {
-      if (!def.options.some((o) => o.value === p.value)) problems.push(`${p.property}: must be one of ${def.options.map((o) => o.value).join(', ')}`);
+      if (!def.options.some((o) => o.value === p.value))
+        problems.push(`${p.property}: must be one of ${def.options.map((o) => o.value).join(', ')}`);
     } else if (def.type === 'int') {
       const n = Number(p.value);
       if (!/^-?\d+$/.test(p.value)) problems.push(`${p.property}: must be an integer`);
-      else if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max)) problems.push(`${p.property}: must be within ${def.min ?? '-∞'}…${def.max ?? '∞'}`);
-    } else if ((def.min !== undefined && p.value.length < def.min) || (def.max !== undefined && p.value.length > def.max)) {
+      else if ((def.min !== undefined && n < def.min) || (def.max !== undefined && n > def.max))
+        problems.push(`${p.property}: must be within ${def.min ?? '-∞'}…${def.max ?? '∞'}`);
+    } else if (
+      (def.min !== undefined && p.value.length < def.min) ||
+      (def.max !== undefined && p.value.length > def.max)
+    ) {
       problems.push(`${p.property}: length must be within ${def.min ?? 0}…${def.max ?? '∞'}`);
     }
   }
@@ -86,223 +92,382 @@ function checkProperties(config: Record<string, DeviceConfigParam>, props: Prope
 }
 
 /** Cloud access-control devices (issue 5 §2–§4): registry, assignments, configuration, sync and checks. */
-export function devicesRouter(deps: ApiDeps): Router {
-  const r = Router();
+export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
   const db = (): Db => deps.orm.em.getKnex();
-  const starter = (): DeviceSyncStarter => ({ temporal: deps.temporal, taskQueue: deps.taskQueue, defaults: deps.devices?.syncDefaults ?? {} });
+  const starter = (): DeviceSyncStarter => ({
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    defaults: deps.devices?.syncDefaults ?? {},
+  });
   const load = async (id: string): Promise<DeviceRowView> => {
-    const [row] = await rows<DeviceRowView>(db(), `select ${DEVICE_COLUMNS} from device d where d.id = ?`, [id]);
+    const [row] = await answerRows<DeviceRowView>(db(), `select ${DEVICE_COLUMNS} from device d where d.id = ?`, [id]);
     if (row === undefined) throw notFound(`device ${id}`);
     return row;
   };
   const wake = (id: string) =>
-    signalDeviceSync(starter(), id, deviceQueueChangedSignal).catch((err: unknown) => deps.logger.warn({ err, device: id }, 'could not wake the device sync'));
+    signalDeviceSync(starter(), id, deviceQueueChangedSignal).catch((err: unknown) =>
+      deps.logger.warn({ err, device: id }, 'could not wake the device sync'),
+    );
   const requireOnline = (d: DeviceRowView) => {
     if (!d.online) throw conflict(`device ${d.id} is offline`, { lastSeenAt: d.last_seen_at });
   };
+  const refused = (result: { code: number | null; msg: string | null }) =>
+    new HttpError(502, `the device refused: ${result.msg ?? `code ${result.code}`}`, { code: result.code });
 
-  r.post('/', validate({ body: createDeviceBody }), async (_req, res) => {
-    const { body } = parsed<CreateDeviceBody>(res);
-    let created;
-    try {
-      created = await registerDevice(db(), {
-        id: body.id,
-        name: body.name,
-        model: modelOf(body.model),
-        configParams: configOf(body.config as Record<string, DeviceConfigParam>),
-        careers: body.careers,
-      });
-    } catch (e) {
-      if (e instanceof DuplicateDeviceError) throw conflict(e.message);
-      throw e;
-    }
-    deps.logger.info({ device: body.id, queued: created.queued }, 'device registered');
-    await wake(body.id);
-    // The secret is shown here once; only its scrypt hash is stored.
-    res.status(201).json({ ...deviceView(await load(body.id)), secret: created.secret });
-  });
+  return [
+    route({
+      method: 'post',
+      path: '/api/devices',
+      summary: 'Register a cloud door (its secret is shown once)',
+      body: createDeviceBody,
+      responses: { 201: json('the device, with its secret this once'), 409: error },
+      handler: async ({ body }, res) => {
+        let created;
+        try {
+          created = await registerDevice(db(), {
+            id: body.id,
+            name: body.name,
+            model: modelOf(body.model),
+            configParams: configOf(body.config as Record<string, DeviceConfigParam>),
+            careers: body.careers,
+          });
+        } catch (e) {
+          if (e instanceof DuplicateDeviceError) throw conflict(e.message);
+          throw e;
+        }
+        deps.logger.info({ device: body.id, queued: created.queued }, 'device registered');
+        await wake(body.id);
+        // The secret is shown here once; only its scrypt hash is stored.
+        res.status(201).json({ ...deviceView(await load(body.id)), secret: created.secret });
+      },
+    }),
 
-  r.get('/', async (_req, res) => {
-    res.json({ items: (await rows<DeviceRowView>(db(), `select ${DEVICE_COLUMNS} from device d order by d.id`)).map(deviceView) });
-  });
+    route({
+      method: 'get',
+      path: '/api/devices',
+      summary: 'Every cloud door',
+      responses: { 200: json('{ items }') },
+      handler: async (_input, res) => {
+        res.json({
+          items: (await answerRows<DeviceRowView>(db(), `select ${DEVICE_COLUMNS} from device d order by d.id`)).map(
+            deviceView,
+          ),
+        });
+      },
+    }),
 
-  r.get('/:id', validate({ params: deviceIdParams }), async (_req, res) => {
-    res.json(deviceView(await load(parsed<unknown, IdParams>(res).params.id)));
-  });
+    route({
+      method: 'get',
+      path: '/api/devices/:id',
+      summary: 'A cloud door',
+      params: deviceIdParams,
+      responses: { 200: json('the device'), 404: error },
+      handler: async ({ params }, res) => {
+        res.json(deviceView(await load(params.id)));
+      },
+    }),
 
-  r.patch('/:id', validate({ params: deviceIdParams, body: patchDeviceBody }), async (_req, res) => {
-    const { params, body } = parsed<PatchDeviceBody, IdParams>(res);
-    const current = await load(params.id);
-    await db().transaction(async (trx) => {
-      if (body.name !== undefined) await trx.raw('update device set name = ?, updated_at = now() where id = ?', [body.name, params.id]);
-      if (body.model !== undefined) {
-        await trx.raw('update device set model = ?::jsonb, updated_at = now() where id = ?', [JSON.stringify(modelOf(body.model, current.model as unknown as ModelParams)), params.id]);
-      }
-      if (body.config !== undefined) {
-        await trx.raw('update device set config_params = ?::jsonb, updated_at = now() where id = ?', [JSON.stringify(configOf(body.config as Record<string, DeviceConfigParam>)), params.id]);
-      }
-      if (body.careers !== undefined) {
-        await trx.raw('update device set careers = ?::jsonb, updated_at = now() where id = ?', [JSON.stringify(body.careers), params.id]);
-        // Who the device should hold changed: queue the difference.
-        await enqueueDiff(trx, params.id);
-      }
-    });
-    if (body.careers !== undefined) await wake(params.id);
-    res.json(deviceView(await load(params.id)));
-  });
+    route({
+      method: 'patch',
+      path: '/api/devices/:id',
+      summary: "Change a door's name, model traits, configurable parameters or careers",
+      params: deviceIdParams,
+      body: patchDeviceBody,
+      responses: { 200: json('the device'), 404: error },
+      handler: async ({ params, body }, res) => {
+        const current = await load(params.id);
+        await db().transaction(async (trx) => {
+          if (body.name !== undefined)
+            await trx.raw('update device set name = ?, updated_at = now() where id = ?', [body.name, params.id]);
+          if (body.model !== undefined) {
+            await trx.raw('update device set model = ?::jsonb, updated_at = now() where id = ?', [
+              JSON.stringify(modelOf(body.model, current.model as unknown as ModelParams)),
+              params.id,
+            ]);
+          }
+          if (body.config !== undefined) {
+            await trx.raw('update device set config_params = ?::jsonb, updated_at = now() where id = ?', [
+              JSON.stringify(configOf(body.config as Record<string, DeviceConfigParam>)),
+              params.id,
+            ]);
+          }
+          if (body.careers !== undefined) {
+            await trx.raw('update device set careers = ?::jsonb, updated_at = now() where id = ?', [
+              JSON.stringify(body.careers),
+              params.id,
+            ]);
+            // Who the device should hold changed: queue the difference.
+            await enqueueDiff(trx, params.id);
+          }
+        });
+        if (body.careers !== undefined) await wake(params.id);
+        res.json(deviceView(await load(params.id)));
+      },
+    }),
 
-  /** Works in every state (assignments, queue, resync, online): how an admin revokes a lost door. */
-  r.delete('/:id', validate({ params: deviceIdParams }), async (_req, res) => {
-    const { params } = parsed<unknown, IdParams>(res);
-    if (!(await deleteDevice(db(), params.id))) throw notFound(`device ${params.id}`);
-    deps.logger.info({ device: params.id }, 'device deleted');
-    // The device is gone either way: a workflow this misses stops by itself when it finds no device.
-    await terminateDeviceWorkflows(deps.temporal, params.id, 'device deleted').catch((err: unknown) =>
-      deps.logger.warn({ err, device: params.id }, 'could not terminate the device workflows'),
-    );
-    res.status(204).end();
-  });
+    route({
+      method: 'delete',
+      path: '/api/devices/:id',
+      summary: 'Remove a cloud door in whatever state, stop its workflows and drop its live MQTT session',
+      params: deviceIdParams,
+      responses: {
+        204: answers.empty('deleted; its live MQTT session is dropped; its access events and snapshots stay'),
+        404: error,
+      },
+      // Works in every state (assignments, queue, resync, online): how an admin revokes a lost door.
+      handler: async ({ params }, res) => {
+        if (!(await deleteDevice(db(), params.id))) throw notFound(`device ${params.id}`);
+        deps.logger.info({ device: params.id }, 'device deleted');
+        // The device is gone either way: a workflow this misses stops by itself when it finds no device.
+        await terminateDeviceWorkflows(deps.temporal, params.id, 'device deleted').catch((err: unknown) =>
+          deps.logger.warn({ err, device: params.id }, 'could not terminate the device workflows'),
+        );
+        res.status(204).end();
+      },
+    }),
 
-  /** A new secret, shown once; sessions that logged in with the old one are dropped and it is refused from now on. */
-  r.post('/:id/rotate-secret', validate({ params: deviceIdParams }), async (_req, res) => {
-    const { params } = parsed<unknown, IdParams>(res);
-    const secret = await rotateDeviceSecret(db(), params.id);
-    if (secret === undefined) throw notFound(`device ${params.id}`);
-    deps.logger.info({ device: params.id }, 'device secret rotated');
-    res.json({ id: params.id, secret });
-  });
+    route({
+      method: 'post',
+      path: '/api/devices/:id/rotate-secret',
+      summary: "A new secret for a door, shown once; sessions that logged in with the old one are dropped",
+      params: deviceIdParams,
+      responses: { 200: json('{ id, secret }: the new secret, shown this once'), 404: error },
+      handler: async ({ params }, res) => {
+        const secret = await rotateDeviceSecret(db(), params.id);
+        if (secret === undefined) throw notFound(`device ${params.id}`);
+        deps.logger.info({ device: params.id }, 'device secret rotated');
+        res.json({ id: params.id, secret });
+      },
+    }),
 
-  r.get('/:id/alerts', validate({ params: deviceIdParams, query: alertsQuery }), async (_req, res) => {
-    const { params, query } = parsed<unknown, IdParams, AlertsQuery>(res);
-    await load(params.id);
-    res.json(await alertHistory(db(), params.id, query));
-  });
+    route({
+      method: 'get',
+      path: '/api/devices/:id/alerts',
+      summary: "A door's alerts (busy, capacity full, sync errors) with when each was raised and cleared, newest first",
+      params: deviceIdParams,
+      query: alertsQuery,
+      responses: { 200: json('{ items, next }'), 404: error },
+      handler: async ({ params, query }, res) => {
+        await load(params.id);
+        res.json(await alertHistory(db(), params.id, query));
+      },
+    }),
 
-  r.post('/:id/assignments', validate({ params: deviceIdParams, body: assignmentsBody }), async (_req, res) => {
-    const { params, body } = parsed<{ cis: string[] }, IdParams>(res);
-    await load(params.id);
-    const people = await rows<{ id: string; ci: string }>(db(), 'select id, ci from person where ci = any(?::text[])', [body.cis]);
-    const unknown = body.cis.filter((ci) => !people.some((p) => p.ci === ci));
-    if (unknown.length > 0) throw notFound(`people ${unknown.slice(0, 20).join(', ')}`);
-    // The assignment trigger queues each person for the device.
-    await db().raw(
-      `insert into device_assignment (device_id, person_id, created_at) select ?, id, now() from person where ci = any(?::text[])
-       on conflict do nothing`,
-      [params.id, body.cis],
-    );
-    await wake(params.id);
-    res.json({ assigned: people.length });
-  });
+    route({
+      method: 'post',
+      path: '/api/devices/:id/assignments',
+      summary: 'Assign people to a door besides its careers',
+      params: deviceIdParams,
+      body: assignmentsBody,
+      responses: { 200: json('{ assigned }'), 404: error },
+      handler: async ({ params, body }, res) => {
+        await load(params.id);
+        const people = await answerRows<{ id: string; ci: string }>(
+          db(),
+          'select id, ci from person where ci = any(?::text[])',
+          [body.cis],
+        );
+        const unknown = body.cis.filter((ci) => !people.some((p) => p.ci === ci));
+        if (unknown.length > 0) throw notFound(`people ${unknown.slice(0, 20).join(', ')}`);
+        // The assignment trigger queues each person for the device.
+        await db().raw(
+          `insert into device_assignment (device_id, person_id, created_at) select ?, id, now() from person where ci = any(?::text[])
+           on conflict do nothing`,
+          [params.id, body.cis],
+        );
+        await wake(params.id);
+        res.json({ assigned: people.length });
+      },
+    }),
 
-  r.delete('/:id/assignments/:ci', validate({ params: assignmentParams }), async (_req, res) => {
-    const { params } = parsed<unknown, { id: string; ci: string }>(res);
-    const removed = (await db().raw('delete from device_assignment where device_id = ? and person_id = (select id from person where ci = ?)', [params.id, params.ci])) as {
-      rowCount: number;
-    };
-    if (removed.rowCount === 0) throw notFound(`assignment of ${params.ci} to device ${params.id}`);
-    await wake(params.id);
-    res.status(204).end();
-  });
+    route({
+      method: 'delete',
+      path: '/api/devices/:id/assignments/:ci',
+      summary: 'Unassign a person from a door',
+      params: assignmentParams,
+      responses: { 204: answers.empty('unassigned'), 404: error },
+      handler: async ({ params }, res) => {
+        const removed = (await db().raw(
+          'delete from device_assignment where device_id = ? and person_id = (select id from person where ci = ?)',
+          [params.id, params.ci],
+        )) as {
+          rowCount: number;
+        };
+        if (removed.rowCount === 0) throw notFound(`assignment of ${params.ci} to device ${params.id}`);
+        await wake(params.id);
+        res.status(204).end();
+      },
+    }),
 
-  r.put('/:id/properties', validate({ params: deviceIdParams, body: propertiesBody }), async (_req, res) => {
-    const { params, body } = parsed<PropertiesBody, IdParams>(res);
-    const d = await load(params.id);
-    const problems = checkProperties(d.config_params as Record<string, DeviceConfigParam>, body.properties);
-    if (problems.length > 0) throw badRequest('invalid properties', { problems });
-    requireOnline(d);
-    const result = await runDeviceCommand(deps, { deviceId: params.id, kind: 'properties', properties: body.properties });
-    if (result.code !== 0) throw new HttpError(502, `the device refused: ${result.msg ?? `code ${result.code}`}`, { code: result.code });
-    res.json({ ...deviceView(await load(params.id)), result });
-  });
+    route({
+      method: 'put',
+      path: '/api/devices/:id/properties',
+      summary: "§14 property_update, checked against the model's *_config; stored when the door answers 0",
+      params: deviceIdParams,
+      body: propertiesBody,
+      responses: { 200: json('the device and the door’s answer'), 404: error, 409: error, 502: error, 504: error },
+      handler: async ({ params, body }, res) => {
+        const d = await load(params.id);
+        const problems = checkProperties(d.config_params as Record<string, DeviceConfigParam>, body.properties);
+        if (problems.length > 0) throw badRequest('invalid properties', { problems });
+        requireOnline(d);
+        const result = await runDeviceCommand(deps, {
+          deviceId: params.id,
+          kind: 'properties',
+          properties: body.properties,
+        });
+        if (result.code !== 0) throw refused(result);
+        res.json({ ...deviceView(await load(params.id)), result });
+      },
+    }),
 
-  r.put('/:id/opening-hours', validate({ params: deviceIdParams, body: openingHoursBody }), async (_req, res) => {
-    const { params, body } = parsed<OpeningHoursBody, IdParams>(res);
-    requireOnline(await load(params.id));
-    const result = await runDeviceCommand(deps, { deviceId: params.id, kind: 'openingHours', times: body.times });
-    if (result.code !== 0) throw new HttpError(502, `the device refused: ${result.msg ?? `code ${result.code}`}`, { code: result.code });
-    res.json({ ...deviceView(await load(params.id)), result });
-  });
+    route({
+      method: 'put',
+      path: '/api/devices/:id/opening-hours',
+      summary: '§10 the full access_time_config',
+      params: deviceIdParams,
+      body: openingHoursBody,
+      responses: { 200: json('the device and the door’s answer'), 404: error, 409: error, 502: error, 504: error },
+      handler: async ({ params, body }, res) => {
+        requireOnline(await load(params.id));
+        const result = await runDeviceCommand(deps, { deviceId: params.id, kind: 'openingHours', times: body.times });
+        if (result.code !== 0) throw refused(result);
+        res.json({ ...deviceView(await load(params.id)), result });
+      },
+    }),
 
-  r.post('/:id/checkin-upload', validate({ params: deviceIdParams, body: checkinUploadBody }), async (_req, res) => {
-    const { params, body } = parsed<{ days: number }, IdParams>(res);
-    requireOnline(await load(params.id));
-    const result = await runDeviceCommand(deps, { deviceId: params.id, kind: 'checkinUpload', days: body.days });
-    res.status(202).json({ requested: true, days: body.days, result });
-  });
+    route({
+      method: 'post',
+      path: '/api/devices/:id/checkin-upload',
+      summary: '§8 ask the door to upload its access records of the last days again',
+      params: deviceIdParams,
+      body: checkinUploadBody,
+      responses: { 202: json('{ requested, days, result }'), 404: error, 409: error, 502: error },
+      handler: async ({ params, body }, res) => {
+        requireOnline(await load(params.id));
+        const result = await runDeviceCommand(deps, { deviceId: params.id, kind: 'checkinUpload', days: body.days });
+        res.status(202).json({ requested: true, days: body.days, result });
+      },
+    }),
 
-  r.post('/:id/resync', validate({ params: deviceIdParams }), async (_req, res) => {
-    const { params } = parsed<unknown, IdParams>(res);
-    await load(params.id);
-    const workflowId = deviceFullResyncWorkflowId(params.id);
-    try {
-      const running = (await deps.temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-      if (running) throw conflict('a full resync of this device is already running', { workflowId });
-    } catch (e) {
-      if (!(e instanceof WorkflowNotFoundError)) throw e;
-    }
-    await signalDeviceSync(starter(), params.id, deviceResyncSignal, { reason: 'manual' });
-    res.status(202).json({ workflowId, syncWorkflowId: deviceSyncWorkflowId(params.id) });
-  });
+    route({
+      method: 'post',
+      path: '/api/devices/:id/resync',
+      summary: 'Start a full resync of a door',
+      params: deviceIdParams,
+      responses: { 202: json('{ workflowId, syncWorkflowId }'), 404: error, 409: error },
+      handler: async ({ params }, res) => {
+        await load(params.id);
+        const workflowId = deviceFullResyncWorkflowId(params.id);
+        try {
+          const running = (await deps.temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+          if (running) throw conflict('a full resync of this device is already running', { workflowId });
+        } catch (e) {
+          if (!(e instanceof WorkflowNotFoundError)) throw e;
+        }
+        await signalDeviceSync(starter(), params.id, deviceResyncSignal, { reason: 'manual' });
+        res.status(202).json({ workflowId, syncWorkflowId: deviceSyncWorkflowId(params.id) });
+      },
+    }),
 
-  r.get('/:id/sync', validate({ params: deviceIdParams }), async (_req, res) => {
-    const { params } = parsed<unknown, IdParams>(res);
-    const d = await load(params.id);
-    const queryOrNull = async <T>(wid: string, q: Parameters<ReturnType<typeof deps.temporal.workflow.getHandle>['query']>[0]): Promise<T | null> => {
-      try {
-        const h = deps.temporal.workflow.getHandle(wid);
-        if ((await h.describe()).status.name !== 'RUNNING') return null;
-        return (await h.query(q)) as T;
-      } catch (e) {
-        if (e instanceof WorkflowNotFoundError) return null;
-        throw e;
-      }
-    };
-    const [resyncRow] = await rows<{ runKey: string; total: number; sent: number }>(
-      db(),
-      `select run_key as "runKey", reason, state, total, sent, batches, reset_acked as "resetAcked", started_at as "startedAt", finished_at as "finishedAt"
-       from device_resync where device_id = ?`,
-      [params.id],
-    );
-    res.json({
-      deviceId: params.id,
-      online: d.online,
-      queued: d.queued ?? 0,
-      held: d.held ?? 0,
-      alerts: deviceView(d).alerts,
-      incremental: await queryOrNull(deviceSyncWorkflowId(params.id), deviceSyncProgressQuery),
-      resync: withLiveCursor(await queryOrNull<DeviceResyncProgress>(deviceFullResyncWorkflowId(params.id), deviceResyncProgressQuery), resyncRow) ?? resyncRow ?? null,
-    });
-  });
+    route({
+      method: 'get',
+      path: '/api/devices/:id/sync',
+      summary: "A door's queue, held people, alerts and sync progress",
+      params: deviceIdParams,
+      responses: { 200: json('{ deviceId, online, queued, held, alerts, incremental, resync }'), 404: error },
+      handler: async ({ params }, res) => {
+        const d = await load(params.id);
+        const queryOrNull = async <T>(
+          wid: string,
+          q: Parameters<ReturnType<typeof deps.temporal.workflow.getHandle>['query']>[0],
+        ): Promise<T | null> => {
+          try {
+            const h = deps.temporal.workflow.getHandle(wid);
+            if ((await h.describe()).status.name !== 'RUNNING') return null;
+            return (await h.query(q)) as T;
+          } catch (e) {
+            if (e instanceof WorkflowNotFoundError) return null;
+            throw e;
+          }
+        };
+        const [resyncRow] = await answerRows<{ runKey: string; total: number; sent: number }>(
+          db(),
+          `select run_key as "runKey", reason, state, total, sent, batches, reset_acked as "resetAcked", started_at as "startedAt", finished_at as "finishedAt"
+           from device_resync where device_id = ?`,
+          [params.id],
+        );
+        res.json({
+          deviceId: params.id,
+          online: d.online,
+          queued: d.queued ?? 0,
+          held: d.held ?? 0,
+          alerts: deviceView(d).alerts,
+          incremental: await queryOrNull(deviceSyncWorkflowId(params.id), deviceSyncProgressQuery),
+          resync:
+            withLiveCursor(
+              await queryOrNull<DeviceResyncProgress>(deviceFullResyncWorkflowId(params.id), deviceResyncProgressQuery),
+              resyncRow,
+            ) ??
+            resyncRow ??
+            null,
+        });
+      },
+    }),
 
-  /** Clears the capacity alert (§1 code 1) and queues again the inserts that were dropped. */
-  r.delete('/:id/capacity-alert', validate({ params: deviceIdParams }), async (_req, res) => {
-    const { params } = parsed<unknown, IdParams>(res);
-    await load(params.id);
-    const queued = await db().transaction(async (trx) => {
-      await clearDeviceAlerts(trx, params.id, ['capacityFull'], 'admin');
-      return enqueueDiff(trx, params.id);
-    });
-    await wake(params.id);
-    res.json({ queued });
-  });
+    route({
+      method: 'delete',
+      path: '/api/devices/:id/capacity-alert',
+      summary: 'Clear the capacity alert (§1 code 1) and queue the dropped inserts again',
+      params: deviceIdParams,
+      responses: { 200: json('{ queued }'), 404: error },
+      handler: async ({ params }, res) => {
+        await load(params.id);
+        const queued = await db().transaction(async (trx) => {
+          await clearDeviceAlerts(trx, params.id, ['capacityFull'], 'admin');
+          return enqueueDiff(trx, params.id);
+        });
+        await wake(params.id);
+        res.json({ queued });
+      },
+    }),
 
-  r.get('/:id/checks', validate({ params: deviceIdParams, query: checksQuery }), async (_req, res) => {
-    const { params, query } = parsed<unknown, IdParams, { limit: number }>(res);
-    await load(params.id);
-    const items = await rows(
-      db(),
-      `select id::text, mid, received_at as "receivedAt", size, hash, reason, outcome, expected_size as "expectedSize", expected_hash as "expectedHash",
-         detail, evaluated_at as "evaluatedAt" from device_check where device_id = ? order by id desc limit ?`,
-      [params.id, query.limit],
-    );
-    res.json({ items });
-  });
+    route({
+      method: 'get',
+      path: '/api/devices/:id/checks',
+      summary: "A door's consistency checks (user_sync_check), newest first",
+      params: deviceIdParams,
+      query: checksQuery,
+      responses: { 200: json('{ items }'), 404: error },
+      handler: async ({ params, query }, res) => {
+        await load(params.id);
+        const items = await answerRows(
+          db(),
+          `select id::text, mid, received_at as "receivedAt", size, hash, reason, outcome, expected_size as "expectedSize", expected_hash as "expectedHash",
+             detail, evaluated_at as "evaluatedAt" from device_check where device_id = ? order by id desc limit ?`,
+          [params.id, query.limit],
+        );
+        res.json({ items });
+      },
+    }),
 
-  r.get('/:id/presence', validate({ params: deviceIdParams, query: checksQuery }), async (_req, res) => {
-    const { params, query } = parsed<unknown, IdParams, { limit: number }>(res);
-    await load(params.id);
-    res.json({ items: await rows(db(), 'select online, reason, at from device_presence where device_id = ? order by id desc limit ?', [params.id, query.limit]) });
-  });
-
-  return r;
+    route({
+      method: 'get',
+      path: '/api/devices/:id/presence',
+      summary: "A door's connections and disconnections, newest first",
+      params: deviceIdParams,
+      query: checksQuery,
+      responses: { 200: json('{ items }'), 404: error },
+      handler: async ({ params, query }, res) => {
+        await load(params.id);
+        res.json({
+          items: await answerRows(
+            db(),
+            'select online, reason, at from device_presence where device_id = ? order by id desc limit ?',
+            [params.id, query.limit],
+          ),
+        });
+      },
+    }),
+  ];
 }

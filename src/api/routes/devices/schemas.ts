@@ -1,17 +1,26 @@
 import { z } from 'zod';
-import { ciSchema } from '../persons/schemas';
+import { careerName, ciSchema } from '../persons/schemas';
+import { oneLineText } from '../../safe-text';
+import { int8IdParam, limitParam } from '../../numeric-params';
 import { AccessTimeWindowSchema, ClockTimeSchema } from '../../../targets/cloud/messages';
 import { DEVICE_ID_PATTERN } from '../../../targets/cloud/topics';
 import { DEVICE_ALERT_KINDS } from '../../../db/entities/device-alert.entity';
 
 /** The protocol's device id: MQTT client id, username and topic level (topics.ts). */
-export const deviceId = z.string().regex(DEVICE_ID_PATTERN, 'device id: letters, digits, _ . : - (max 64), no / + # $');
+export const deviceId = z
+  .string()
+  .regex(DEVICE_ID_PATTERN, 'device id: letters, digits, _ . : - (max 64), no / + # $')
+  .meta({ example: 'door-1' });
 export const deviceIdParams = z.object({ id: deviceId });
 
 /** §15 fixed traits, under the protocol's own names; missing ones take the defaults. */
 export const modelBody = z
   .object({
-    check_type: z.string().regex(/^(fa|fp|pass|card)(,(fa|fp|pass|card))*$/, 'check_type: a comma list of fa, fp, pass, card'),
+    check_type: z
+      .string()
+      .max(64)
+      .regex(/^(fa|fp|pass|card)(,(fa|fp|pass|card))*$/, 'check_type: a comma list of fa, fp, pass, card')
+      .meta({ example: 'fa,card' }),
     fa_alg: z.string().min(1).max(64),
     fa_capacity: z.number().int().min(0).max(10_000_000),
     fa_max: z.number().int().min(0).max(100),
@@ -26,26 +35,52 @@ export const modelBody = z
   .strict();
 export type ModelBody = z.infer<typeof modelBody>;
 
+/** A value's or a length's bound in a `*_config` definition: the protocol's values are 32-bit integers (§14). */
+const configBound = z
+  .number()
+  .int()
+  .min(-(2 ** 31))
+  .max(2 ** 31 - 1);
+
 /** A `*_config` definition (§15): choices with a default, or constraints. */
 export const configParamBody = z.union([
-  z.object({ options: z.array(z.object({ value: z.string().max(200), label: z.string().max(200).optional() }).strict()).min(1).max(100), default: z.string().max(200).optional() }).strict(),
   z
-    .object({ type: z.enum(['int', 'string']), min: z.number().optional(), max: z.number().optional(), tips: z.string().max(500).optional() })
+    .object({
+      options: z
+        .array(z.object({ value: z.string().max(200), label: z.string().max(200).optional() }).strict())
+        .min(1)
+        .max(100),
+      default: z.string().max(200).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.enum(['int', 'string']),
+      min: configBound.optional(),
+      max: configBound.optional(),
+      tips: z.string().max(500).optional(),
+    })
     .strict()
     .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, 'min must not exceed max'),
 ]);
 
-export const configBody = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,62}_config$/, 'configurable parameters end in _config'), configParamBody).refine(
-  (r) => Object.keys(r).length <= 200,
-  'at most 200 configurable parameters',
-);
+export const configBody = z
+  .record(
+    z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}_config$/, 'configurable parameters end in _config')
+      .meta({ example: 'faceScore_config' }),
+    configParamBody,
+  )
+  .refine((r) => Object.keys(r).length <= 200, 'at most 200 configurable parameters');
 
-const careers = z.array(z.string().trim().min(1).max(200)).max(200);
+const careers = z.array(careerName).max(200);
+const deviceName = oneLineText(100);
 
 export const createDeviceBody = z
   .object({
     id: deviceId,
-    name: z.string().trim().min(1).max(100),
+    name: deviceName,
     model: modelBody.default({}),
     config: configBody.default({}),
     careers: careers.default([]),
@@ -54,7 +89,7 @@ export const createDeviceBody = z
 export type CreateDeviceBody = z.infer<typeof createDeviceBody>;
 
 export const patchDeviceBody = z
-  .object({ name: z.string().trim().min(1).max(100), careers, model: modelBody, config: configBody })
+  .object({ name: deviceName, careers, model: modelBody, config: configBody })
   .partial()
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field to change');
@@ -66,7 +101,15 @@ export const assignmentParams = deviceIdParams.extend({ ci: ciSchema });
 export const propertiesBody = z
   .object({
     properties: z
-      .array(z.object({ property: z.string().min(1).max(64), value: z.string().max(200), ext_value: z.string().max(200).optional() }).strict())
+      .array(
+        z
+          .object({
+            property: z.string().min(1).max(64),
+            value: z.string().max(200),
+            ext_value: z.string().max(200).optional(),
+          })
+          .strict(),
+      )
       .min(1)
       .max(100),
   })
@@ -79,9 +122,13 @@ export const openingHoursBody = z
     times: z
       .array(
         AccessTimeWindowSchema.extend({
-          day: z.array(z.number().int().min(0).max(6)).min(1).max(7).refine((d) => new Set(d).size === d.length, 'days must not repeat'),
-          time_begin: ClockTimeSchema,
-          time_end: ClockTimeSchema,
+          day: z
+            .array(z.number().int().min(0).max(6))
+            .min(1)
+            .max(7)
+            .refine((d) => new Set(d).size === d.length, 'days must not repeat'),
+          time_begin: ClockTimeSchema.meta({ example: '07:00' }),
+          time_end: ClockTimeSchema.meta({ example: '20:00' }),
         }).strict(),
       )
       .max(50),
@@ -91,15 +138,18 @@ export type OpeningHoursBody = z.infer<typeof openingHoursBody>;
 
 export const checkinUploadBody = z.object({ days: z.number().int().min(1).max(366) }).strict();
 
-export const checksQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+export const checksQuery = z.object({ limit: limitParam(500, 50) });
 
 /** `GET /api/devices/:id/alerts`: the alert history, newest first; `after` is the `next` of the previous page. */
 export const alertsQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    after: z.string().regex(/^\d{1,19}$/, 'after: the next cursor of the previous page').optional(),
+    limit: limitParam(500, 50),
+    after: int8IdParam('after').optional(),
     kind: z.enum(DEVICE_ALERT_KINDS).optional(),
-    open: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    open: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
   })
   .strict();
 export type AlertsQuery = z.infer<typeof alertsQuery>;

@@ -1,6 +1,6 @@
 import type { DeviceResyncProgress } from '../../../workflows/contracts';
 
-/** A device as the API shows it: never the secret hash. */
+/** A device row as `answerRows` reads it (timestamps already ISO 8601); the API shows it without the secret hash. */
 export interface DeviceRowView {
   id: string;
   name: string;
@@ -10,15 +10,15 @@ export interface DeviceRowView {
   opening_hours: unknown;
   careers: string[];
   online: boolean;
-  online_changed_at: Date | null;
-  last_seen_at: Date | null;
+  online_changed_at: string | null;
+  last_seen_at: string | null;
   door_status: number | null;
-  door_status_at: Date | null;
-  capacity_full_at: Date | null;
-  busy_at: Date | null;
+  door_status_at: string | null;
+  capacity_full_at: string | null;
+  busy_at: string | null;
   last_sync_error: string | null;
-  created_at: Date;
-  updated_at: Date;
+  created_at: string;
+  updated_at: string;
   queued?: number;
   held?: number;
 }
@@ -27,8 +27,6 @@ export const DEVICE_COLUMNS = `d.id, d.name, d.model, d.config_params, d.propert
   d.last_seen_at, d.door_status, d.door_status_at, d.capacity_full_at, d.busy_at, d.last_sync_error, d.created_at, d.updated_at,
   (select count(distinct o.user_id)::int from device_sync_op o where o.device_id = d.id) as queued,
   (select count(*)::int from device_user u where u.device_id = d.id) as held`;
-
-const iso = (d: Date | null | undefined): string | null => (d === null || d === undefined ? null : new Date(d).toISOString());
 
 export function deviceView(r: DeviceRowView) {
   return {
@@ -40,17 +38,17 @@ export function deviceView(r: DeviceRowView) {
     openingHours: r.opening_hours ?? null,
     careers: r.careers,
     online: r.online,
-    onlineChangedAt: iso(r.online_changed_at),
-    lastSeenAt: iso(r.last_seen_at),
-    door: r.door_status === null ? null : { status: r.door_status === 1 ? 'open' : 'closed', at: iso(r.door_status_at) },
+    onlineChangedAt: r.online_changed_at,
+    lastSeenAt: r.last_seen_at,
+    door: r.door_status === null ? null : { status: r.door_status === 1 ? 'open' : 'closed', at: r.door_status_at },
     alerts: {
-      capacityFull: r.capacity_full_at !== null ? { since: iso(r.capacity_full_at) } : null,
-      busy: r.busy_at !== null ? { at: iso(r.busy_at) } : null,
+      capacityFull: r.capacity_full_at !== null ? { since: r.capacity_full_at } : null,
+      busy: r.busy_at !== null ? { at: r.busy_at } : null,
       lastSyncError: r.last_sync_error,
     },
     sync: { queued: r.queued ?? 0, held: r.held ?? 0 },
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }
 

@@ -1,13 +1,11 @@
-import express, { Router } from 'express';
 import type { ApiDeps } from '../../deps';
-import { parsed, validate } from '../../validate';
-import { sendPhoto } from '../../send-photo';
+import { answers, route, type ApiRoute } from '../../route-registry';
+import { sendCurrentPhoto } from '../../send-photo';
 import { HttpError, badRequest, conflict, notFound } from '../../http-errors';
 import { Person } from '../../../db/entities';
 import {
   DuplicatePersonError,
   createPerson,
-  currentPhotoBytes,
   listPersonViews,
   currentPhoto,
   personView,
@@ -16,114 +14,165 @@ import { PhotoInputError, detectFormat } from '../../../photos/photo-intake';
 import { storePersonPhoto } from '../../../photos/person-photo-store';
 import { runPersonSync } from '../syncs/person-sync-runner';
 import { comparePerson } from './compare';
-import { ciParams, createPersonBody, listPersonsQuery, photoReviewBody, type CreatePersonBody, type PhotoReviewBody } from './schemas';
+import { ciParams, createPersonBody, listPersonsQuery, photoReviewBody } from './schemas';
 import { approveDuplicate } from '../../../photos/photo-assessment';
 
-/** Content types accepted for a photo, and the decoded format each must match. */
-const PHOTO_CONTENT_TYPES: Record<string, string> = {
-  'image/jpeg': 'jpeg',
-  'image/png': 'png',
-  'image/webp': 'webp',
-  'image/avif': 'heif',
-  'image/heic': 'heif',
-  'image/heif': 'heif',
-};
+/** Content types accepted for a photo, and the decoded format each must match (a Map: no inherited keys). */
+const PHOTO_CONTENT_TYPES = new Map([
+  ['image/jpeg', 'jpeg'],
+  ['image/png', 'png'],
+  ['image/webp', 'webp'],
+  ['image/avif', 'heif'],
+  ['image/heic', 'heif'],
+  ['image/heif', 'heif'],
+]);
+const PHOTO_TYPES = [...PHOTO_CONTENT_TYPES.keys()];
 
-export function personsRouter(deps: ApiDeps): Router {
-  const r = Router();
+const { json, error } = answers;
+
+export function personsRoutes(deps: ApiDeps): ApiRoute[] {
   const em = () => deps.orm.em.fork();
-
-  r.post('/', validate({ body: createPersonBody }), async (_req, res) => {
-    const { body } = parsed<CreatePersonBody>(res);
-    const fork = em();
-    try {
-      await createPerson(fork, body);
-    } catch (e) {
-      if (e instanceof DuplicatePersonError) throw conflict(e.message);
-      throw e;
-    }
-    res.status(201).json(await personView(fork, body.ci));
-  });
-
-  r.get('/', validate({ query: listPersonsQuery }), async (_req, res) => {
-    const { query } = parsed<unknown, unknown, { career?: string; pending?: boolean; failing?: string; limit: number; offset: number }>(res);
-    res.json(await listPersonViews(em(), query));
-  });
-
-  r.get('/:ci', validate({ params: ciParams }), async (_req, res) => {
-    const { params } = parsed<unknown, { ci: string }>(res);
-    const view = await personView(em(), params.ci);
-    if (view === null) throw notFound(`person ${params.ci}`);
-    res.json(view);
-  });
-
-  r.put(
-    '/:ci/photo',
-    express.raw({ type: Object.keys(PHOTO_CONTENT_TYPES), limit: deps.photoLimit }),
-    validate({ params: ciParams }),
-    async (req, res) => {
-      const { params } = parsed<unknown, { ci: string }>(res);
-      if (!Buffer.isBuffer(req.body)) {
-        throw new HttpError(415, `send the photo as the raw body with Content-Type ${Object.keys(PHOTO_CONTENT_TYPES).join(', ')}`);
-      }
-      const fork = em();
-      const person = await fork.findOne(Person, { ci: params.ci });
-      if (person === null) throw notFound(`person ${params.ci}`);
-      try {
-        const declared = PHOTO_CONTENT_TYPES[(req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''];
-        const actual = await detectFormat(req.body);
-        if (declared !== actual) {
-          throw badRequest(`Content-Type says ${declared ?? 'something else'} but the bytes are ${actual}`, { reason: 'contentTypeMismatch' });
+  return [
+    route({
+      method: 'post',
+      path: '/api/persons',
+      summary: 'Register a person',
+      body: createPersonBody,
+      responses: { 201: json('the person'), 409: error },
+      handler: async ({ body }, res) => {
+        const fork = em();
+        try {
+          await createPerson(fork, body);
+        } catch (e) {
+          if (e instanceof DuplicatePersonError) throw conflict(e.message);
+          throw e;
         }
-        await storePersonPhoto(fork, deps.photos, person, req.body);
-      } catch (e) {
-        if (e instanceof PhotoInputError) throw badRequest(e.message, { reason: e.reason });
-        throw e;
-      }
-      res.status(200).json(await personView(fork, params.ci));
-    },
-  );
+        res.status(201).json(await personView(fork, body.ci));
+      },
+    }),
 
-  r.get('/:ci/photo/checks', validate({ params: ciParams }), async (_req, res) => {
-    const { params } = parsed<unknown, { ci: string }>(res);
-    const view = await personView(em(), params.ci);
-    if (view === null) throw notFound(`person ${params.ci}`);
-    if (view.photo === null) throw notFound(`photo of ${params.ci}`);
-    res.json({ ci: params.ci, version: view.photo.version, ...view.photo.checks });
-  });
+    route({
+      method: 'get',
+      path: '/api/persons',
+      summary: 'A page of people, by career, pending sync or failing check',
+      query: listPersonsQuery,
+      responses: { 200: json('{ total, items }') },
+      handler: async ({ query }, res) => {
+        res.json(await listPersonViews(em(), query));
+      },
+    }),
 
-  r.post('/:ci/photo/review', validate({ params: ciParams, body: photoReviewBody }), async (_req, res) => {
-    const { params, body } = parsed<PhotoReviewBody, { ci: string }>(res);
-    const fork = em();
-    const photo = await currentPhoto(fork, params.ci);
-    if (photo === null) throw notFound(`photo of ${params.ci}`);
-    const flagged = photo.checks?.rules.some((rule) => rule.rule === 'duplicateFace' && !rule.passed) === true;
-    if (!flagged) throw conflict(`the photo of ${params.ci} is not flagged as another person's face; nothing to review`);
-    const checks = approveDuplicate(photo.checks as NonNullable<typeof photo.checks>, body.note);
-    photo.checks = checks;
-    photo.checksPassed = checks.passed;
-    await fork.flush();
-    deps.logger.info({ ci: params.ci, duplicateOf: checks.duplicateOf?.ci }, 'duplicate face approved by an admin');
-    res.json({ ci: params.ci, version: photo.version, ...checks });
-  });
+    route({
+      method: 'get',
+      path: '/api/persons/:ci',
+      summary: 'A person, their photo checks and HikCentral state',
+      params: ciParams,
+      responses: { 200: json('the person'), 404: error },
+      handler: async ({ params }, res) => {
+        const view = await personView(em(), params.ci);
+        if (view === null) throw notFound(`person ${params.ci}`);
+        res.json(view);
+      },
+    }),
 
-  r.get('/:ci/photo', validate({ params: ciParams }), async (_req, res) => {
-    const { params } = parsed<unknown, { ci: string }>(res);
-    const photo = await currentPhotoBytes(em(), params.ci);
-    if (photo === null) throw notFound(`photo of ${params.ci}`);
-    sendPhoto(res, photo);
-  });
+    route({
+      method: 'put',
+      path: '/api/persons/:ci/photo',
+      summary: "Replace a person's photo (checked on arrival)",
+      params: ciParams,
+      rawBody: { types: PHOTO_TYPES, limit: deps.photoLimit, description: 'the photo bytes' },
+      responses: { 200: json('the person with the new photo version'), 404: error, 413: error, 415: error },
+      handler: async ({ params, body }, res, req) => {
+        if (!Buffer.isBuffer(body)) {
+          throw new HttpError(415, `send the photo as the raw body with Content-Type ${PHOTO_TYPES.join(', ')}`);
+        }
+        const fork = em();
+        const person = await fork.findOne(Person, { ci: params.ci });
+        if (person === null) throw notFound(`person ${params.ci}`);
+        try {
+          const declared = PHOTO_CONTENT_TYPES.get((req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '');
+          const actual = await detectFormat(body);
+          if (declared !== actual) {
+            throw badRequest(`Content-Type says ${declared ?? 'something else'} but the bytes are ${actual}`, {
+              reason: 'contentTypeMismatch',
+            });
+          }
+          await storePersonPhoto(fork, deps.photos, person, body);
+        } catch (e) {
+          if (e instanceof PhotoInputError) throw badRequest(e.message, { reason: e.reason });
+          throw e;
+        }
+        res.status(200).json(await personView(fork, params.ci));
+      },
+    }),
 
-  r.get('/:ci/compare', validate({ params: ciParams }), async (_req, res) => {
-    const { params } = parsed<unknown, { ci: string }>(res);
-    res.json(await comparePerson(deps, params.ci));
-  });
+    route({
+      method: 'get',
+      path: '/api/persons/:ci/photo/checks',
+      summary: "Each check of the person's current photo, with its reason",
+      params: ciParams,
+      responses: { 200: json('each rule with its reason'), 404: error },
+      handler: async ({ params }, res) => {
+        const view = await personView(em(), params.ci);
+        if (view === null) throw notFound(`person ${params.ci}`);
+        if (view.photo === null) throw notFound(`photo of ${params.ci}`);
+        res.json({ ci: params.ci, version: view.photo.version, ...view.photo.checks });
+      },
+    }),
 
-  r.post('/:ci/sync', validate({ params: ciParams }), async (_req, res) => {
-    const { params } = parsed<unknown, { ci: string }>(res);
-    if ((await em().count(Person, { ci: params.ci })) === 0) throw notFound(`person ${params.ci}`);
-    res.json(await runPersonSync(deps, params.ci));
-  });
+    route({
+      method: 'post',
+      path: '/api/persons/:ci/photo/review',
+      summary: "Approve a photo flagged as another person's face",
+      params: ciParams,
+      body: photoReviewBody,
+      responses: { 200: json('the checks, the duplicate approved'), 404: error, 409: error },
+      handler: async ({ params, body }, res) => {
+        const fork = em();
+        const photo = await currentPhoto(fork, params.ci);
+        if (photo === null) throw notFound(`photo of ${params.ci}`);
+        const flagged = photo.checks?.rules.some((rule) => rule.rule === 'duplicateFace' && !rule.passed) === true;
+        if (!flagged)
+          throw conflict(`the photo of ${params.ci} is not flagged as another person's face; nothing to review`);
+        const checks = approveDuplicate(photo.checks as NonNullable<typeof photo.checks>, body.note);
+        photo.checks = checks;
+        photo.checksPassed = checks.passed;
+        await fork.flush();
+        deps.logger.info({ ci: params.ci, duplicateOf: checks.duplicateOf?.ci }, 'duplicate face approved by an admin');
+        res.json({ ci: params.ci, version: photo.version, ...checks });
+      },
+    }),
 
-  return r;
+    route({
+      method: 'get',
+      path: '/api/persons/:ci/photo',
+      summary: "The person's current photo",
+      params: ciParams,
+      responses: { 200: answers.binary('the stored photo', PHOTO_TYPES), 404: error },
+      handler: ({ params }, res) => sendCurrentPhoto(em(), params.ci, res),
+    }),
+
+    route({
+      method: 'get',
+      path: '/api/persons/:ci/compare',
+      summary: 'The records photo against the one HikCentral holds',
+      params: ciParams,
+      responses: { 200: json('{ identical, similarityPercent, distance } or { error }'), 404: error },
+      handler: async ({ params }, res) => {
+        res.json(await comparePerson(deps, params.ci));
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/api/persons/:ci/sync',
+      summary: 'Sync one person to HikCentral now',
+      params: ciParams,
+      responses: { 200: json('the classified outcome'), 404: error, 504: error },
+      handler: async ({ params }, res) => {
+        if ((await em().count(Person, { ci: params.ci })) === 0) throw notFound(`person ${params.ci}`);
+        res.json(await runPersonSync(deps, params.ci));
+      },
+    }),
+  ];
 }

@@ -1,10 +1,9 @@
-import express, { Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
-import { parsed, validate } from '../../validate';
+import { answers, route, type ApiRoute } from '../../route-registry';
 import { badRequest, notFound } from '../../http-errors';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { PhotoImport, PhotoImportItem } from '../../../db/entities';
@@ -12,15 +11,22 @@ import { ImportSourceError } from '../../../photos/import-source-error';
 import { resolveImportFolder } from '../../../photos/import-paths';
 import { checkZipArchive } from '../../../photos/zip-archive';
 import { csvRecord } from '../../csv';
-import { importProgressQuery, photoImportWorkflowId, type ImportSource, type PhotoImportProgress } from '../../../workflows/contracts';
+import {
+  importProgressQuery,
+  photoImportWorkflowId,
+  type ImportSource,
+  type PhotoImportProgress,
+} from '../../../workflows/contracts';
 import type { bulkPhotoImport } from '../../../workflows/bulk-photo-import.workflow';
 
-const folderBody = z.object({ folder: z.string().min(1).max(4096) }).strict();
+const folderBody = z.object({ folder: z.string().min(1).max(4096).meta({ example: 'intake-2026' }) }).strict();
 const idParams = z.object({ id: z.string().uuid() });
+const ZIP_TYPES = ['application/zip', 'application/x-zip-compressed'];
+
+const { json, error } = answers;
 
 /** Import a folder on the server, or an uploaded zip, of `<ci>.jpg|jpeg|png|webp|avif` files. */
-export function photoImportsRouter(deps: ApiDeps): Router {
-  const r = Router();
+export function photoImportsRoutes(deps: ApiDeps): ApiRoute[] {
   const em = () => deps.orm.em.fork();
 
   const start = async (source: ImportSource) => {
@@ -38,72 +44,107 @@ export function photoImportsRouter(deps: ApiDeps): Router {
     return { id, workflowId, runId: handle.firstExecutionRunId };
   };
 
-  r.post('/', validate({ body: folderBody }), async (_req, res) => {
-    const { body } = parsed<{ folder: string }>(res);
-    if (deps.importRoot === undefined) throw badRequest('folder imports are not enabled (set PHOTO_IMPORT_ROOT)');
-    // Only folders under the configured root, links resolved: the API must not become a way to read the server's disk.
-    const folder = await resolveImportFolder(deps.importRoot, body.folder).catch(refuseSource);
-    res.status(202).json(await start({ kind: 'folder', path: folder }));
-  });
+  return [
+    route({
+      method: 'post',
+      path: '/api/photo-imports',
+      summary: 'Import the photos of a folder under PHOTO_IMPORT_ROOT',
+      body: folderBody,
+      responses: { 202: json('{ id, workflowId, runId }') },
+      handler: async ({ body }, res) => {
+        if (deps.importRoot === undefined) throw badRequest('folder imports are not enabled (set PHOTO_IMPORT_ROOT)');
+        // Only folders under the configured root, links resolved: the API must not become a way to read the server's disk.
+        const folder = await resolveImportFolder(deps.importRoot, body.folder).catch(refuseSource);
+        res.status(202).json(await start({ kind: 'folder', path: folder }));
+      },
+    }),
 
-  r.post('/zip', express.raw({ type: ['application/zip', 'application/x-zip-compressed'], limit: deps.zipLimit }), async (req, res) => {
-    if (!Buffer.isBuffer(req.body) || req.body.length < 22 || req.body.readUInt32LE(0) !== 0x04034b50) {
-      throw badRequest('send a zip file as the raw body with Content-Type application/zip');
-    }
-    // The central directory only (no entry is decompressed, no image decoded): a corrupt archive or one with an
-    // entry outside its folder is refused now, before anything is stored or started.
-    await checkZipArchive(req.body).catch(refuseSource);
-    const dir = join(deps.dataDir, 'imports');
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, `${randomUUID()}.zip`);
-    await writeFile(path, req.body);
-    res.status(202).json(await start({ kind: 'zip', path }));
-  });
+    route({
+      method: 'post',
+      path: '/api/photo-imports/zip',
+      summary: 'Import the photos of an uploaded zip',
+      rawBody: { types: ZIP_TYPES, limit: deps.zipLimit, description: 'the zip file' },
+      responses: {
+        202: json('{ id, workflowId, runId }'),
+        400: json('not a zip, a corrupt zip, or an entry outside its folder or a link: { error, problem }'),
+        413: error,
+      },
+      handler: async ({ body }, res) => {
+        if (!Buffer.isBuffer(body) || body.length < 22 || body.readUInt32LE(0) !== 0x04034b50) {
+          throw badRequest('send a zip file as the raw body with Content-Type application/zip');
+        }
+        // The central directory only (no entry is decompressed, no image decoded): a corrupt archive or one with an
+        // entry outside its folder is refused now, before anything is stored or started.
+        await checkZipArchive(body).catch(refuseSource);
+        const dir = join(deps.dataDir, 'imports');
+        await mkdir(dir, { recursive: true });
+        const path = join(dir, `${randomUUID()}.zip`);
+        await writeFile(path, body);
+        res.status(202).json(await start({ kind: 'zip', path }));
+      },
+    }),
 
-  r.get('/:id', validate({ params: idParams }), async (_req, res) => {
-    const { params } = parsed<unknown, { id: string }>(res);
-    const fork = em();
-    const row = await fork.findOne(PhotoImport, { id: params.id });
-    if (row === null) throw notFound(`photo import ${params.id}`);
-    let progress: PhotoImportProgress | null = null;
-    if (row.state === 'running') {
-      // Asked first: a query on a terminated run would replay it and answer `running` for ever.
-      const handle = deps.temporal.workflow.getHandle(row.workflowId);
-      const status = await handle
-        .describe()
-        .then((d) => d.status.name)
-        .catch(() => null);
-      if (status === 'RUNNING') progress = await handle.query(importProgressQuery).catch(() => null);
-      else if (status !== null) await settleClosedImport(fork, row, status);
-    }
-    res.json({
-      id: row.id,
-      workflowId: row.workflowId,
-      source: { kind: row.sourceKind },
-      state: progress?.state ?? row.state,
-      reason: progress?.reason ?? row.failureReason ?? null,
-      total: progress?.total ?? row.total,
-      processed: progress?.processed ?? row.processed,
-      counts: progress?.counts ?? row.counts,
-      finishedAt: row.finishedAt?.toISOString() ?? null,
-    });
-  });
+    route({
+      method: 'get',
+      path: '/api/photo-imports/:id',
+      summary: "An import's progress and counts per outcome",
+      params: idParams,
+      responses: {
+        200: json('progress and counts; state running, completed, failed or cancelled, with the reason of a failed import'),
+        404: error,
+      },
+      handler: async ({ params }, res) => {
+        const fork = em();
+        const row = await fork.findOne(PhotoImport, { id: params.id });
+        if (row === null) throw notFound(`photo import ${params.id}`);
+        let progress: PhotoImportProgress | null = null;
+        if (row.state === 'running') {
+          // Asked first: a query on a terminated run would replay it and answer `running` for ever.
+          const handle = deps.temporal.workflow.getHandle(row.workflowId);
+          const status = await handle
+            .describe()
+            .then((d) => d.status.name)
+            .catch(() => null);
+          if (status === 'RUNNING') progress = await handle.query(importProgressQuery).catch(() => null);
+          else if (status !== null) await settleClosedImport(fork, row, status);
+        }
+        res.json({
+          id: row.id,
+          workflowId: row.workflowId,
+          source: { kind: row.sourceKind },
+          state: progress?.state ?? row.state,
+          reason: progress?.reason ?? row.failureReason ?? null,
+          total: progress?.total ?? row.total,
+          processed: progress?.processed ?? row.processed,
+          counts: progress?.counts ?? row.counts,
+          finishedAt: row.finishedAt?.toISOString() ?? null,
+        });
+      },
+    }),
 
-  r.get('/:id/report.csv', validate({ params: idParams }), async (_req, res) => {
-    const { params } = parsed<unknown, { id: string }>(res);
-    const fork = em();
-    if ((await fork.count(PhotoImport, { id: params.id })) === 0) throw notFound(`photo import ${params.id}`);
-    const items = await fork.find(
-      PhotoImportItem,
-      { photoImport: params.id, outcome: { $nin: ['imported', 'unchanged'] } },
-      { orderBy: { fileName: 'asc' } },
-    );
-    const rows = items.map((i) => csvRecord([i.fileName, i.ci ?? '', i.outcome, i.reason ?? '']));
-    const csv = [csvRecord(['file', 'ci', 'outcome', 'reason']), ...rows];
-    res.type('text/csv').attachment(`photo-import-${params.id}-failures.csv`).send(`${csv.join('\r\n')}\r\n`);
-  });
-
-  return r;
+    route({
+      method: 'get',
+      path: '/api/photo-imports/:id/report.csv',
+      summary: 'The files that were not imported, and why',
+      params: idParams,
+      responses: { 200: answers.binary('the files not imported, and why', ['text/csv']), 404: error },
+      handler: async ({ params }, res) => {
+        const fork = em();
+        if ((await fork.count(PhotoImport, { id: params.id })) === 0) throw notFound(`photo import ${params.id}`);
+        const items = await fork.find(
+          PhotoImportItem,
+          { photoImport: params.id, outcome: { $nin: ['imported', 'unchanged'] } },
+          { orderBy: { fileName: 'asc' } },
+        );
+        const rows = items.map((i) => csvRecord([i.fileName, i.ci ?? '', i.outcome, i.reason ?? '']));
+        const csv = [csvRecord(['file', 'ci', 'outcome', 'reason']), ...rows];
+        res
+          .type('text/csv')
+          .attachment(`photo-import-${params.id}-failures.csv`)
+          .send(`${csv.join('\r\n')}\r\n`);
+      },
+    }),
+  ];
 }
 
 const refuseSource = (e: unknown): never => {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { ciSchema } from '../persons/schemas';
+import { careerName, ciSchema } from '../persons/schemas';
+import { oneLine, oneLineText } from '../../safe-text';
+import { limitParam, offsetParam } from '../../numeric-params';
 
 /** A host name or an IP address; no scheme, path or credentials (they have their own fields). */
 const host = z
@@ -7,38 +9,47 @@ const host = z
   .trim()
   .min(1)
   .max(255)
-  .regex(/^[A-Za-z0-9.-]+$|^\[?[0-9A-Fa-f:]+\]?$/, 'host must be a host name or an IP address, without scheme or path');
+  .regex(/^[A-Za-z0-9.-]+$|^\[?[0-9A-Fa-f:]+\]?$/, 'host must be a host name or an IP address, without scheme or path')
+  .meta({ example: '192.168.1.67' });
 
-const pem = z.string().max(20_000).regex(/-----BEGIN CERTIFICATE-----/, 'caPem must be a PEM certificate');
+const pem = z
+  .string()
+  .max(20_000)
+  .regex(/-----BEGIN CERTIFICATE-----/, 'caPem must be a PEM certificate')
+  .meta({ example: '-----BEGIN CERTIFICATE-----\nMIIB…\n-----END CERTIFICATE-----\n' });
+/** Sent in the Digest `Authorization` header: one line. */
+const username = oneLine(z.string().min(1).max(64));
+const careers = z.array(careerName).max(200);
+const terminalName = oneLineText(100);
 
 export const terminalIdParams = z.object({ id: z.string().uuid('terminal id must be a UUID') });
 
 export const createTerminalBody = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: terminalName,
     host,
     port: z.number().int().min(1).max(65535).optional(),
     scheme: z.enum(['http', 'https']).default('https'),
-    username: z.string().min(1).max(64),
+    username,
     password: z.string().min(1).max(128),
     caPem: pem.optional(),
     insecureTls: z.boolean().default(false),
-    careers: z.array(z.string().trim().min(1).max(200)).max(200).default([]),
+    careers: careers.default([]),
   })
   .strict();
 export type CreateTerminalBody = z.infer<typeof createTerminalBody>;
 
 export const patchTerminalBody = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: terminalName,
     host,
     port: z.number().int().min(1).max(65535),
     scheme: z.enum(['http', 'https']),
-    username: z.string().min(1).max(64),
+    username,
     password: z.string().min(1).max(128),
     caPem: pem.nullable(),
     insecureTls: z.boolean(),
-    careers: z.array(z.string().trim().min(1).max(200)).max(200),
+    careers,
   })
   .partial()
   .strict()
@@ -67,8 +78,8 @@ export type StartTerminalSyncBody = z.infer<typeof startTerminalSyncBody>;
 
 export const outcomesQuery = z.object({
   status: z.enum(['pending', 'done', 'failed']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: limitParam(1000, 200),
+  offset: offsetParam(),
 });
 
 export const enrollBody = z
