@@ -72,7 +72,8 @@ export async function createPerson(em: EntityManager, input: NewPerson): Promise
 /**
  * Stores the photo with its assessment (once per content hash) and makes it the person's current
  * version. A version stored before keeps its checks (and any admin review): `assess` runs only for
- * a new version.
+ * a new version. Concurrent uploads of the same bytes all succeed: the insert yields to the row another
+ * request stored first (on conflict do nothing) instead of finding-then-inserting, which raced.
  */
 export async function setPersonPhoto(
   em: EntityManager,
@@ -83,13 +84,20 @@ export async function setPersonPhoto(
   let stored = await em.findOne(Photo, { person, version: photo.version });
   if (stored === null) {
     const assessment = await assess();
-    stored = new Photo({
+    const row = new Photo({
       person: em.getReference(Person, person.id, { wrapped: true }),
       ...photo,
       checks: assessment.checks,
       faceDescriptor: assessment.descriptor === null ? null : descriptorToBytes(assessment.descriptor),
     });
-    em.persist(stored);
+    // Plain fields, not the entity: the query builder converts custom types (the checks' JSON) only for those.
+    await em
+      .createQueryBuilder(Photo)
+      .insert({ ...row, person: person.id })
+      .onConflict(['person', 'version'])
+      .ignore()
+      .execute();
+    stored = await em.findOneOrFail(Photo, { person, version: photo.version });
   }
   person.photoVersion = photo.version;
   await em.flush();
