@@ -3,6 +3,8 @@ import pinoHttp from 'pino-http';
 import type { ApiDeps } from './deps';
 import { requireBearer } from './auth';
 import { errorHandler, notFoundRoute } from './error-handler';
+import { LOG_SERIALIZERS } from '../logger';
+import { pathOnly } from '../logging/http-serializers';
 import { personsRouter } from './routes/persons/router';
 import { syncsRouter } from './routes/syncs/router';
 import { biometricoRouter } from './routes/biometrico/router';
@@ -19,7 +21,15 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/api/health' } }));
+  // gatesync's serializers, not pino-http's defaults (which log the query string and every header).
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      serializers: LOG_SERIALIZERS,
+      wrapSerializers: false,
+      autoLogging: { ignore: (req) => pathOnly(req.url ?? '') === '/api/health' },
+    }),
+  );
   app.use(requireBearer(deps.token));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   app.get('/api/openapi.json', (_req, res) => {
