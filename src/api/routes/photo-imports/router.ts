@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
 import { parsed, validate } from '../../validate';
@@ -9,6 +9,7 @@ import { badRequest, notFound } from '../../http-errors';
 import { PhotoImport, PhotoImportItem } from '../../../db/entities';
 import { importProgressQuery, photoImportWorkflowId, type ImportSource, type PhotoImportProgress } from '../../../workflows/contracts';
 import type { bulkPhotoImport } from '../../../workflows/bulk-photo-import.workflow';
+import { ensurePrivateDir, writePrivateFile } from '../../../security/private-files';
 
 const folderBody = z.object({ folder: z.string().min(1).max(4096) }).strict();
 const idParams = z.object({ id: z.string().uuid() });
@@ -49,10 +50,11 @@ export function photoImportsRouter(deps: ApiDeps): Router {
     if (!Buffer.isBuffer(req.body) || req.body.length < 22 || req.body.readUInt32LE(0) !== 0x04034b50) {
       throw badRequest('send a zip file as the raw body with Content-Type application/zip');
     }
+    // A zip of people's faces: owner-only, like everything under the data dir that holds people.
     const dir = join(deps.dataDir, 'imports');
-    await mkdir(dir, { recursive: true });
+    await ensurePrivateDir(dir);
     const path = join(dir, `${randomUUID()}.zip`);
-    await writeFile(path, req.body);
+    await writePrivateFile(path, req.body);
     res.status(202).json(await start({ kind: 'zip', path }));
   });
 
