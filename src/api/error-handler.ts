@@ -3,6 +3,8 @@ import { ZodError } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { HttpError } from './http-errors';
+import { driverErrorFacts } from '../db/driver-errors';
+import { driverErrorAnswer } from './driver-error-answer';
 
 /** One place that maps every failure to a JSON body with a reason (STYLE §12). */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -38,6 +40,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       res.status(409).json({ error: 'already running', workflowId: err.workflowId });
+      return;
+    }
+    const facts = driverErrorFacts(err);
+    const answer = facts === null ? null : driverErrorAnswer(facts);
+    if (answer !== null) {
+      // The caller's, but a route let it reach the database: worth a line (the serializer keeps values out).
+      logger.warn({ err }, `database refused the request: answered ${answer.status}`);
+      res.status(answer.status).json(answer.body);
       return;
     }
     logger.error({ err }, 'unhandled API error');

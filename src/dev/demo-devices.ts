@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger';
@@ -6,6 +6,7 @@ import { registerDevice } from '../devices/device-registry';
 import { rows } from '../devices/device-people';
 import { startDeviceFleet, type DeviceFleet } from '../targets/cloud/device-simulator-fleet';
 import { ownValue } from '../own-key';
+import { writePrivateFileSync } from '../security/private-files';
 
 /**
  * `npm start`'s cloud doors (issue 5 §6): N simulated devices registered as demo devices, holding the first
@@ -29,6 +30,6 @@ export async function startDemoDevices(p: { orm: MikroORM; url: string; count: n
     }
     devices.push({ deviceId, secret: secrets[deviceId] as string });
   }
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  writePrivateFileSync(file, JSON.stringify(secrets, null, 2));
   return startDeviceFleet({ url: p.url, devices, appId: p.appId, logger: p.logger, latencyMs: 5 });
 }

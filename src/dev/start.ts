@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { ConfigError, hikCentralSyncSettings, loadConfig, type Config } from '../config';
 import { createLogger } from '../logger';
 import { initOrm, migrateUp } from '../db/orm';
@@ -17,7 +17,7 @@ import type { PhotoPipeline } from '../photos/person-photo-store';
 import { resolveTemporalBinary } from './temporal-binary';
 import { startDatabase } from './database';
 import { startTemporalDevServer } from './temporal-dev-server';
-import { DEMO_FACES_CAREER, seedDemoData } from './demo-data';
+import { seedDemoData } from './demo-data';
 import { startDemoTerminals } from './demo-terminals';
 import { TerminalClients } from '../activities/terminal-clients';
 import { SecretBox } from '../security/secret-box';
@@ -25,6 +25,11 @@ import { Terminal } from '../db/entities';
 import { startDeviceGatewayFromConfig } from '../devices/gateway-from-config';
 import { startDemoDevices } from './demo-devices';
 import { SetupStepError, reasonOf, setupStep } from './setup-step';
+import { adminToken } from './admin-token';
+import { startBanner } from './start-banner';
+import { postgresLogLine } from './postgres-log-line';
+import { ensurePrivateDirSync, writePrivateFileSync } from '../security/private-files';
+import { temporalSdkLogger } from '../logging/temporal-sdk-logger';
 
 /**
  * `npm start`: everything on embedded defaults — PostgreSQL, the Temporal dev server with its Web
@@ -43,7 +48,9 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  mkdirSync(config.dataDir, { recursive: true });
+  // Embedded PostgreSQL runs as `postgres` when gatesync runs as root (src/dev/embedded-postgres.ts): that user
+  // must pass through the data dir to its cluster, though not list it; every file in it is owner-only anyway.
+  ensurePrivateDirSync(config.dataDir, { traversable: config.database.url === undefined && process.getuid?.() === 0 });
   const stops: Array<[string, () => Promise<void>]> = [];
   const stopAll = async (): Promise<void> => {
     for (const [name, stop] of stops.reverse()) {
@@ -66,8 +73,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
   try {
-    const db = await startDatabase(config, (l) => logger.debug({ component: 'postgres' }, l));
+    const db = await startDatabase(config, (l) => logger.debug({ component: 'postgres' }, postgresLogLine(l)));
     stops.push(['postgres', db.stop]);
+    // What the stack creates from here on (the Temporal SQLite file and its journals, simulator state, zips,
+    // captures) holds people or secrets: owner-only by default, besides each writer's explicit mode. The cluster's
+    // own files were placed above with the modes its account needs.
+    process.umask(0o077);
     const orm = await setupStep('connect to PostgreSQL', () => initOrm(db.url));
     stops.push(['orm', () => orm.close()]);
     const applied = await setupStep('migrate the database', () => migrateUp(orm));
@@ -124,7 +135,7 @@ async function main(): Promise<void> {
 
     // gatesync stops the worker itself on Ctrl-C, in order with everything else.
     Runtime.install({
-      logger: new DefaultLogger('WARN'),
+      logger: temporalSdkLogger(logger.child({ component: 'temporal-sdk' }, { level: logger.levelVal > 40 ? logger.level : 'warn' })),
       shutdownSignals: [],
       telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
     });
@@ -173,40 +184,36 @@ async function main(): Promise<void> {
         .start('readTerminalCapabilities', { taskQueue: config.temporal.taskQueue, workflowId: `terminal-probe:${t.id}`, args: [{ terminalId: t.id }] })
         .catch((e: unknown) => logger.warn({ err: e, terminal: t.name }, 'terminal probe not started'));
     }
-    const token = config.api.token ?? persistentDevToken(config.dataDir);
+    const token = adminToken(config.api.token, config.dataDir);
     // The embedded stack imports photo dumps from a folder in its data dir unless told otherwise.
     const apiConfig: Config = {
       ...config,
       secretKey: config.secretKey ?? persistentDevSecretKey(config.dataDir),
       photos: { ...config.photos, importRoot: config.photos.importRoot ?? resolve(config.dataDir, 'photo-dumps') },
     };
-    mkdirSync(apiConfig.photos.importRoot as string, { recursive: true });
-    const app = createApp(buildApiDeps({ config: apiConfig, orm, temporal, hikcentral, token, logger, photos }));
+    // The default import folder is gatesync's own (people's photos: owner-only); one the user names is theirs.
+    if (config.photos.importRoot === undefined) ensurePrivateDirSync(apiConfig.photos.importRoot as string);
+    else mkdirSync(config.photos.importRoot, { recursive: true });
+    const app = createApp(buildApiDeps({ config: apiConfig, orm, temporal, hikcentral, token: token.value, logger, photos }));
     const server: Server = await setupStep(`start the API on ${config.api.host}:${config.api.port}`, () => listen(app, config.api.port, config.api.host));
     stops.push(['api', () => new Promise<void>((r) => server.close(() => r()))]);
     const fleet = await setupStep('start the simulated doors', () => startDemoDevices({ orm, url: gateway.url, count: config.devices.simCount, dataDir: config.dataDir, appId: config.devices.appId, logger }));
     if (fleet !== null) stops.push(['simulated devices', fleet.stop]);
 
-    const apiUrl = `http://${config.api.host}:${config.api.port}`;
-    const importRoot = apiConfig.photos.importRoot ?? '';
     process.stdout.write(
-      [
-        '',
-        'gatesync is running',
-        `  API            ${apiUrl}   (OpenAPI: ${apiUrl}/api/openapi.json)`,
-        `  Temporal UI    ${uiUrl ?? '(external Temporal; set TEMPORAL_UI_URL to print it)'}`,
-        `  Temporal       ${temporalAddress}  namespace ${config.temporal.namespace}`,
-        `  HikCentral     ${hikUrl}${config.hikcentral.url === undefined ? '  (simulator)' : ''}`,
-        `  Terminals      ${demoTerminals.simulators.map((s) => `${s.url} (${s.profile.model})`).join(', ')}  (ISAPI simulators)`,
-        `  Cloud devices  ${gateway.url}  (${fleet?.devices.map((d) => d.deviceId).join(', ') ?? 'no simulators'})`,
-        `  Admin token    ${token}`,
-        `  Photo imports  ${importRoot}`,
-        '',
-        `  try: curl -H "Authorization: Bearer ${token}" -X POST "${apiUrl}/api/syncs/careers/${encodeURIComponent(DEMO_FACES_CAREER)}"`,
-        `       (the demo career with faces: passing photos go to HikCentral, failing ones are counted as photoRejected)`,
-        'Ctrl-C stops everything.',
-        '',
-      ].join('\n'),
+      startBanner({
+        apiUrl: `http://${config.api.host}:${config.api.port}`,
+        temporalUiUrl: uiUrl,
+        temporalAddress,
+        namespace: config.temporal.namespace,
+        hikCentralUrl: hikUrl,
+        hikCentralSimulated: config.hikcentral.url === undefined,
+        terminals: demoTerminals.simulators.map((s) => `${s.url} (${s.profile.model})`),
+        devicesUrl: gateway.url,
+        devices: fleet?.devices.map((d) => d.deviceId) ?? null,
+        token,
+        importRoot: apiConfig.photos.importRoot ?? '',
+      }),
     );
   } catch (e) {
     // Plain words on stderr, whatever the log level: which step failed and why.
@@ -222,17 +229,8 @@ function persistentDevSecretKey(dataDir: string): Buffer {
   const file = join(dataDir, 'secret-key');
   if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
   const key = randomBytes(32);
-  writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600 });
+  writePrivateFileSync(file, `${key.toString('hex')}\n`);
   return key;
-}
-
-/** A generated admin token, kept in the data dir so it stays the same across restarts. */
-function persistentDevToken(dataDir: string): string {
-  const file = join(dataDir, 'admin-token');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return token;
 }
 
 /** Resolves once listening; rejects with the reason (e.g. the port is taken) instead of crashing. */

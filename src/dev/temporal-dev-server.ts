@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../security/private-files';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contracts';
 
@@ -25,6 +26,27 @@ export interface TemporalDevServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Workflow histories name people (ci, careers, outcomes): the SQLite file and its journals are owner-only. The
+ * server creates them 0644 under the usual umask, and sets up its schema only in a file that does not exist
+ * yet, so it is spawned with an owner-only umask (a file left 0644 by an earlier version is tightened).
+ */
+const OWNER_ONLY_UMASK = 0o077;
+
+function tightenSqliteFiles(dbFile: string): void {
+  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) if (existsSync(f)) chmodSync(f, PRIVATE_FILE_MODE);
+}
+
+/** spawn() forks at once, so the child inherits the umask of this moment; the process's own is restored. */
+function spawnOwnerOnly(binary: string, args: string[]): ChildProcess {
+  const previous = process.umask(OWNER_ONLY_UMASK);
+  try {
+    return spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  } finally {
+    process.umask(previous);
+  }
+}
+
 const SA_TYPE: Record<string, string> = { KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
 
 /**
@@ -39,7 +61,10 @@ export async function startTemporalDevServer(opts: {
   namespace: string;
   log?: (line: string) => void;
 }): Promise<TemporalDevServer> {
-  mkdirSync(dirname(resolve(opts.dbFile)), { recursive: true });
+  const dbFile = resolve(opts.dbFile);
+  // The folder is only created here, not re-moded: it is the data dir, whose mode start-up decides.
+  mkdirSync(dirname(dbFile), { recursive: true, mode: PRIVATE_DIR_MODE });
+  tightenSqliteFiles(dbFile);
   const args = [
     'server',
     'start-dev',
@@ -50,7 +75,7 @@ export async function startTemporalDevServer(opts: {
     '--ui-port',
     String(opts.uiPort),
     '--db-filename',
-    resolve(opts.dbFile),
+    dbFile,
     '--namespace',
     opts.namespace,
     '--log-level',
@@ -65,7 +90,7 @@ export async function startTemporalDevServer(opts: {
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=${SA_TYPE[k.type] ?? 'Keyword'}`]),
   ];
   // Its own process group: a terminal's Ctrl-C reaches gatesync, which stops the server last, in order.
-  const child: ChildProcess = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawnOwnerOnly(opts.binary, args);
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const forward = (b: Buffer) => b.toString().split('\n').filter(Boolean).forEach((l) => opts.log?.(l));
@@ -91,6 +116,8 @@ export async function startTemporalDevServer(opts: {
       await new Promise((r) => setTimeout(r, 500));
     }
   }
+  // Journals an earlier version left 0644 are there only now, reopened by the server.
+  tightenSqliteFiles(dbFile);
   return {
     address,
     uiUrl: `http://127.0.0.1:${opts.uiPort}`,

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDir, writePrivateFile } from '../security/private-files';
 
 /**
  * Snapshot images of `access_capture` (§13) live on disk under the data dir, content-addressed, so the database
- * row stays small and a re-sent capture is written once. The row keeps the key, size and type.
+ * row stays small and a re-sent capture is written once. The row keeps the key, size and type. Captures are
+ * people's faces: files and folders are owner-only.
  */
 export class CaptureStore {
   constructor(private readonly root: string) {}
@@ -20,9 +22,10 @@ export class CaptureStore {
     const { ext, contentType } = sniff(data);
     const key = `${sha}.${ext}`;
     const dir = join(this.root, sha.slice(0, 2));
-    await mkdir(dir, { recursive: true });
+    await ensurePrivateDir(this.root);
+    await ensurePrivateDir(dir);
     const tmp = join(dir, `.${key}.${process.pid}.tmp`);
-    await writeFile(tmp, data);
+    await writePrivateFile(tmp, data);
     await rename(tmp, join(dir, key));
     return { key, contentType, bytes: data.length };
   }

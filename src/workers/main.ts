@@ -1,9 +1,10 @@
 import sharp from 'sharp';
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { startDeviceGatewayFromConfig } from '../devices/gateway-from-config';
 import { ConfigError, hikCentralSyncSettings, loadConfig } from '../config';
 import { createLogger } from '../logger';
+import { temporalSdkLogger } from '../logging/temporal-sdk-logger';
 import { initOrm } from '../db/orm';
 import { createHikCentralClient } from '../targets/hikcentral/factory';
 import { createHikCentralWorker } from './worker';
@@ -12,23 +13,13 @@ import { TerminalClients } from '../activities/terminal-clients';
 import { SecretBox } from '../security/secret-box';
 
 /** `npm run worker`: the worker against external services (DATABASE_URL, TEMPORAL_ADDRESS, HIKCENTRAL_URL). */
-/** LOG_LEVEL (pino's names) for the SDK's own logger too. */
-const TEMPORAL_LOG_LEVEL: Record<string, LogLevel> = {
-  trace: 'TRACE',
-  debug: 'DEBUG',
-  info: 'INFO',
-  warn: 'WARN',
-  error: 'ERROR',
-  fatal: 'ERROR',
-  silent: 'ERROR',
-};
-
 async function main(): Promise<void> {
   // Photos are rendered once and kept in PostgreSQL; libvips' own operation cache would only hold memory.
   sharp.cache(false);
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'gatesync-worker');
-  Runtime.install({ logger: new DefaultLogger(TEMPORAL_LOG_LEVEL[config.logLevel] ?? 'INFO') });
+  // The SDK's own lines ("Activity failed" with the error) through gatesync's serializers, at LOG_LEVEL.
+  Runtime.install({ logger: temporalSdkLogger(logger.child({ component: 'temporal-sdk' })) });
   const missing = [
     ['DATABASE_URL', config.database.url],
     ['TEMPORAL_ADDRESS', config.temporal.address],

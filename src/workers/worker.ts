@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities';
+import { driverErrorsWithoutValues } from './driver-error-interceptor';
 
 export interface WorkerParams {
   connection: NativeConnection;
@@ -29,5 +30,9 @@ export async function createHikCentralWorker(p: WorkerParams): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: 20,
     shutdownGraceTime: '10s',
     ...p.options,
+    interceptors: {
+      ...p.options?.interceptors,
+      activity: [driverErrorsWithoutValues, ...(p.options?.interceptors?.activity ?? [])],
+    },
   });
 }

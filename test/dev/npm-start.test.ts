@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -136,13 +136,16 @@ describe('npm start on embedded defaults (a fresh data dir, then a restart on it
     const id = encodeURIComponent(started.json.workflowId as string);
     const sync = async (s: Started) => (await get(s, `/api/syncs/${id}`)).json;
     await waitFor(async () => (await sync(first)).processed >= 2, 'the sync under way', 60_000, () => sync(first));
+
     expect(await stop(first)).toBe(0);
     const stoppedAt = Date.now();
     for (const [name, port] of Object.entries(ports)) expect(await listening(port), `${name} ${port} still open after Ctrl-C`).toBe(false);
 
-    // Second start on the same data dir: nothing seeded again, and the sync finishes where it left off.
-    const second = await start(env);
-    expect(second.token).toBe(first.token);
+    // Second start on the same data dir, now with the token the user supplies: the banner does not print it.
+    // Nothing is seeded again, and the sync finishes where it left off.
+    const restarted = await start({ ...env, GATESYNC_API_TOKEN: first.token });
+    expect(restarted.output()).not.toContain(first.token);
+    const second = { ...restarted, token: first.token };
     expect((await get(second, `/api/persons?career=${encodeURIComponent(DEMO_FACES_CAREER)}&limit=100`)).json.items).toHaveLength(demo.length);
     const done = await waitFor(
       async () => {
@@ -160,6 +163,15 @@ describe('npm start on embedded defaults (a fresh data dir, then a restart on it
     expect(done.run.counts.synced).toBeGreaterThan(0);
     expect(done.run.counts.photoRejected).toBeGreaterThan(0);
     expect(done.run.counts.synced + done.run.counts.photoRejected).toBe(demo.length);
+
+    // What the data dir holds is people and secrets: owner-only. As root, embedded PostgreSQL runs as `postgres`,
+    // which must pass through the data dir to its cluster (src/dev/start.ts), but not list it.
+    const mode = (p: string) => statSync(join(dataDir, p)).mode & 0o777;
+    expect(mode('.')).toBe(process.getuid?.() === 0 ? 0o711 : 0o700);
+    for (const f of ['admin-token', 'secret-key', 'demo-device-secrets.json', 'temporal.sqlite', 'temporal.sqlite-wal', 'hikcentral-sim.json']) {
+      expect(mode(f), f).toBe(0o600);
+    }
+    for (const d of ['postgres', 'photo-dumps', 'device-captures']) if (existsSync(join(dataDir, d))) expect(mode(d), d).toBe(0o700);
     expect(await stop(second)).toBe(0);
   }, 600_000);
 

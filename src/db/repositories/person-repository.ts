@@ -96,7 +96,8 @@ export async function createPerson(em: EntityManager, input: NewPerson): Promise
 /**
  * Stores the photo with its assessment (once per content hash) and makes it the person's current
  * version. A version stored before keeps its checks (and any admin review): `assess` runs only for
- * a new version.
+ * a new version. Concurrent uploads of the same bytes all succeed: the insert yields to the row another
+ * request stored first (on conflict do nothing) instead of finding-then-inserting, which raced.
  */
 export async function setPersonPhoto(
   em: EntityManager,

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AcceptedFace } from './simulator-face-check';
+import { PRIVATE_DIR_MODE, writePrivateFileSync } from '../../security/private-files';
 import type { OrgInfo, PersonInfo, PrivilegeGroup, PrivilegeGroupType } from './types';
 import { keyedRecord } from '../../own-key';
 
@@ -235,9 +236,11 @@ export class SimulatorState {
       persons: [...this.persons.values()],
       privilegeMembership: this.membershipSnapshot(),
     };
-    mkdirSync(dirname(this.stateFile), { recursive: true });
+    // People and their faces: owner-only, like the rest of the data dir. The folder is only created here, not
+    // re-moded: it may be the data dir itself, whose mode start-up decides (src/dev/start.ts).
+    mkdirSync(dirname(this.stateFile), { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = `${this.stateFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state));
+    writePrivateFileSync(tmp, JSON.stringify(state));
     renameSync(tmp, this.stateFile);
   }
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { ApiDeps } from '../../deps';
 import { answers, route, type ApiRoute } from '../../route-registry';
@@ -18,6 +17,7 @@ import {
   type PhotoImportProgress,
 } from '../../../workflows/contracts';
 import type { bulkPhotoImport } from '../../../workflows/bulk-photo-import.workflow';
+import { ensurePrivateDir, writePrivateFile } from '../../../security/private-files';
 
 const folderBody = z.object({ folder: z.string().min(1).max(4096).meta({ example: 'intake-2026' }) }).strict();
 const idParams = z.object({ id: z.string().uuid() });
@@ -76,10 +76,11 @@ export function photoImportsRoutes(deps: ApiDeps): ApiRoute[] {
         // The central directory only (no entry is decompressed, no image decoded): a corrupt archive or one with an
         // entry outside its folder is refused now, before anything is stored or started.
         await checkZipArchive(body).catch(refuseSource);
+        // A zip of people's faces: owner-only, like everything under the data dir that holds people.
         const dir = join(deps.dataDir, 'imports');
-        await mkdir(dir, { recursive: true });
+        await ensurePrivateDir(dir);
         const path = join(dir, `${randomUUID()}.zip`);
-        await writeFile(path, body);
+        await writePrivateFile(path, body);
         res.status(202).json(await start({ kind: 'zip', path }));
       },
     }),
