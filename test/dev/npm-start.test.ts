@@ -93,21 +93,31 @@ async function stop(s: Started): Promise<number | null> {
   return code;
 }
 
+/** A free port for every embedded service. */
+async function embeddedPorts(): Promise<Record<string, number>> {
+  return {
+    EMBEDDED_PG_PORT: await freePort(),
+    TEMPORAL_DEV_PORT: await freePort(),
+    TEMPORAL_UI_PORT: await freePort(),
+    API_PORT: await freePort(),
+    HIKCENTRAL_SIM_PORT: await freePort(),
+    ISAPI_SIM_PORT: await freePortPair(),
+    MQTT_PORT: await freePort(),
+  };
+}
+
+/** The embedded defaults, whatever the caller's shell says: no external database, Temporal, HikCentral or broker. */
+function embeddedEnv(dir: string, ports: Record<string, number>, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GATESYNC_DATA_DIR: dir, NODE_ENV: 'development', ...extra };
+  for (const k of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'HIKCENTRAL_URL', 'MQTT_URL', 'GATESYNC_API_TOKEN', 'GATESYNC_SECRET_KEY', 'SYNC_PACING_MS']) delete env[k];
+  for (const [k, v] of Object.entries(ports)) env[k] = String(v);
+  return env;
+}
+
 describe('npm start on embedded defaults (a fresh data dir, then a restart on it)', () => {
   it('comes up with everything, serves the demo, stops cleanly on Ctrl-C and resumes a running sync after a restart', async () => {
-    const ports = {
-      EMBEDDED_PG_PORT: await freePort(),
-      TEMPORAL_DEV_PORT: await freePort(),
-      TEMPORAL_UI_PORT: await freePort(),
-      API_PORT: await freePort(),
-      HIKCENTRAL_SIM_PORT: await freePort(),
-      ISAPI_SIM_PORT: await freePortPair(),
-      MQTT_PORT: await freePort(),
-    };
-    const env: NodeJS.ProcessEnv = { ...process.env, GATESYNC_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DEVICE_SIM_COUNT: '2', NODE_ENV: 'development' };
-    // The embedded defaults, whatever the caller's shell says: no external database, Temporal, HikCentral or broker.
-    for (const k of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'HIKCENTRAL_URL', 'MQTT_URL', 'GATESYNC_API_TOKEN', 'GATESYNC_SECRET_KEY', 'SYNC_PACING_MS']) delete env[k];
-    for (const [k, v] of Object.entries(ports)) env[k] = String(v);
+    const ports = await embeddedPorts();
+    const env = embeddedEnv(dataDir, ports, { LOG_LEVEL: 'warn', DEVICE_SIM_COUNT: '2' });
 
     // First start: an empty data dir.
     const first = await start(env);
@@ -176,22 +186,12 @@ describe('npm start on embedded defaults (a fresh data dir, then a restart on it
   }, 600_000);
 
   it('given its API port taken, should stop naming the step that failed and why, leaving nothing running', async () => {
-    const ports = {
-      EMBEDDED_PG_PORT: await freePort(),
-      TEMPORAL_DEV_PORT: await freePort(),
-      TEMPORAL_UI_PORT: await freePort(),
-      API_PORT: await freePort(),
-      HIKCENTRAL_SIM_PORT: await freePort(),
-      ISAPI_SIM_PORT: await freePortPair(),
-      MQTT_PORT: await freePort(),
-    };
+    const ports = await embeddedPorts();
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(ports.API_PORT, '127.0.0.1', () => r()));
     const otherDataDir = mkdtempSync(join(tmpdir(), 'gatesync-start-fails-'));
     try {
-      const env: NodeJS.ProcessEnv = { ...process.env, GATESYNC_DATA_DIR: otherDataDir, LOG_LEVEL: 'silent', DEVICE_SIM_COUNT: '0', NODE_ENV: 'development' };
-      for (const k of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'HIKCENTRAL_URL', 'MQTT_URL', 'GATESYNC_API_TOKEN', 'GATESYNC_SECRET_KEY']) delete env[k];
-      for (const [k, v] of Object.entries(ports)) env[k] = String(v);
+      const env = embeddedEnv(otherDataDir, ports, { LOG_LEVEL: 'silent', DEVICE_SIM_COUNT: '0' });
       const failure = await start(env).then(
         () => undefined,
         (e: unknown) => (e instanceof Error ? e.message : String(e)),
