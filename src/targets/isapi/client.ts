@@ -267,9 +267,10 @@ export class IsapiClient {
       if (url !== '' && (progress >= 100 || root.captureProgress === undefined)) {
         return { faceDataUrl: url, captureProgress: progress };
       }
-      const wait = Math.min(pollMs, deadline - Date.now());
-      if (wait <= 0) throw noFace();
-      await sleep(wait, undefined, { signal: opts.signal });
+      // Never re-POST sooner than the configured spacing (§2.3 gives 2–5 s): when the next POST would fall past the
+      // deadline, nobody can be seen in time, so stop now rather than squeezing in an early one.
+      if (Date.now() + pollMs >= deadline) throw noFace();
+      await sleep(pollMs, undefined, { signal: opts.signal });
     }
   }
 

@@ -453,6 +453,18 @@ describe('capture then bind (seed 002)', () => {
     expect(posts.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('should never re-POST sooner than the poll interval, even when the deadline comes before the next one', async () => {
+    // 150 ms answers, 400 ms apart: POSTs at ~0 and ~550 ms; a third at ~1100 ms would pass the 1000 ms deadline, so
+    // none is sent early to squeeze it in.
+    const err = await rejection(client.captureFace({ timeoutMs: 1000, pollIntervalMs: 400 }));
+    expect(err.kind).toBe('noFaceCaptured');
+    const posts = sim.controls.requestLog().filter((r) => r.path === '/ISAPI/AccessControl/CaptureFaceData');
+    expect(posts.length).toBeGreaterThanOrEqual(2);
+    for (const [prev, next] of posts.slice(1).map((q, i) => [posts[i]!, q] as const)) {
+      expect(next.at - (prev.at + prev.durationMs!)).toBeGreaterThanOrEqual(400 - 2);
+    }
+  });
+
   it('should stop on abort, with the signal reason, while a POST is held', async () => {
     sim.controls.setCaptureHoldMs(2000);
     const controller = new AbortController();
