@@ -2,7 +2,7 @@
 
 # One image for every gatesync process. The default command serves the HTTP API; the worker and the
 # migration job run the same image with another command (see docker-compose.yml, docs/deployment.md):
-#   docker run … gatesync npx tsx src/workers/main.ts
+#   docker run … gatesync npx tsx src/worker/main.ts
 #   docker run … gatesync npx tsx src/db/migrate-main.ts
 # TypeScript is run by tsx (a runtime dependency), so there is no compile stage: the image carries the
 # sources and tsconfig.json, which tsx reads for the decorator settings MikroORM needs.

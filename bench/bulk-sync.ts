@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildWorkflowBundle } from '../src/workers/build-workflow-bundle';
+import { buildWorkflowBundle } from '../src/worker/build-workflow-bundle';
 import sharp from 'sharp';
 import { photoVersionOf } from '../src/photos/photo-intake';
-import type { BulkSyncResult } from '../src/workflows/contracts';
+import type { BulkSyncResult } from '../src/contracts';
 import { startBenchStack, startWorkerProcess, type BenchStack } from './stack';
 
 /**

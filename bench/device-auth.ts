@@ -7,11 +7,11 @@ import { createLogger } from '../src/logger';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres';
 import { freePort } from '../src/dev/free-ports';
 import { initOrm, migrateUp } from '../src/db/orm';
-import { registerDevice } from '../src/devices/device-registry';
-import { registryAuthenticator } from '../src/devices/device-authenticator';
-import { rows, type Db } from '../src/devices/device-people';
-import { DeviceSecretVerifier } from '../src/devices/device-secret';
-import { startBroker, type DeviceAuthenticator } from '../src/targets/cloud/broker';
+import { registerDevice } from '../src/db/repositories/devices/device-registry';
+import { registryAuthenticator } from '../src/gateway/device-authenticator';
+import { rows, type Db } from '../src/db/repositories/devices/device-people';
+import { DeviceSecretVerifier } from '../src/security/device-secret';
+import { startBroker, type DeviceAuthenticator } from '../src/targets/devices/client/broker';
 
 export interface DeviceAuthFigures {
   logins: number;

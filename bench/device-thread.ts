@@ -1,5 +1,5 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { SimulatedDevice, type SimulatedDeviceOptions } from '../src/targets/cloud/device-simulator';
+import { SimulatedDevice, type SimulatedDeviceOptions } from '../src/targets/devices/simulator/simulator';
 
 /**
  * A simulated device on its own thread, so its work does not share the event loop with the worker, the gateway

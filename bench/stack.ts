@@ -10,7 +10,7 @@ import { startTemporalDevServer } from '../src/dev/temporal-dev-server';
 import { resolveTemporalBinary } from '../src/dev/temporal-binary';
 import { freePort } from '../src/dev/free-ports';
 import { initOrm, migrateUp } from '../src/db/orm';
-import { startHikCentralSimulator, type HikCentralSimulator } from '../src/targets/hikcentral/simulator';
+import { startHikCentralSimulator, type HikCentralSimulator } from '../src/targets/hikcentral/simulator/simulator';
 
 export const BENCH_APP_KEY = 'bench-key';
 export const BENCH_APP_SECRET = 'bench-secret-0123456789';
@@ -78,7 +78,7 @@ export interface WorkerProcess {
 /** The worker in its own process, so its memory is measured alone. */
 export async function startWorkerProcess(stack: BenchStack, taskQueue: string, workflowBundlePath: string): Promise<WorkerProcess> {
   // The production worker entry (`npm run worker`), so the figure is the real worker's memory.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'src', 'workers', 'main.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'src', 'worker', 'main.ts')], {
     env: {
       ...process.env,
       DATABASE_URL: stack.databaseUrl,

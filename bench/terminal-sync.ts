@@ -2,13 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Runtime, DefaultLogger, NativeConnection } from '@temporalio/worker';
 import { Terminal } from '../src/db/entities';
 import { SecretBox } from '../src/security/secret-box';
-import { TerminalClients } from '../src/activities/terminal-clients';
+import { TerminalClients } from '../src/activities/terminals/terminal-clients';
 import { FaceIndexStore } from '../src/photos/face-index-store';
 import { DEFAULT_PHOTO_SETTINGS, TARGET_PROFILES } from '../src/photos/photo-settings';
-import { UPLOAD_MODEL, startIsapiSimulator } from '../src/targets/isapi/simulator';
-import { HikCentralClient } from '../src/targets/hikcentral/client';
-import { createHikCentralWorker } from '../src/workers/worker';
-import type { SyncTerminalResult } from '../src/workflows/contracts';
+import { UPLOAD_MODEL, startIsapiSimulator } from '../src/targets/terminals/simulator/simulator';
+import { HikCentralClient } from '../src/targets/hikcentral/client/client';
+import { createHikCentralWorker } from '../src/worker/worker';
+import type { SyncTerminalResult } from '../src/contracts';
 import { BENCH_APP_KEY, BENCH_APP_SECRET, startBenchStack } from './stack';
 
 export interface TerminalSyncFigures {

@@ -6,7 +6,7 @@ import {
   type ProfileProblem,
   type TargetPhotoProfile,
 } from './photos/photo-settings';
-import type { HikCentralSyncSettings } from './activities/hikcentral-person-sync';
+import type { HikCentralSyncSettings } from './activities/hikcentral/person-sync';
 import { parseSecretKey } from './security/secret-box';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keyedRecord, ownValue } from '../src/own-key';
-import { parseAuthParams } from '../src/targets/isapi/digest-auth';
-import { SimulatorState } from '../src/targets/hikcentral/simulator-state';
+import { parseAuthParams } from '../src/targets/terminals/protocol/digest-auth';
+import { SimulatorState } from '../src/targets/hikcentral/simulator/state';
 
 describe('records keyed by outside input', () => {
   it('ownValue should see only own properties', () => {

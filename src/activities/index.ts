@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { HikCentralClient } from '../targets/hikcentral/client';
-import { HikCentralError } from '../targets/hikcentral/errors';
+import type { HikCentralClient } from '../targets/hikcentral/client/client';
+import { HikCentralError } from '../targets/hikcentral/client/errors';
 import { Career, SyncOutcome, SyncRun, type SyncRunCounters } from '../db/entities';
 import {
   FailureType,
@@ -11,15 +11,15 @@ import {
   type PersonRef,
   type SyncPersonInput,
   type SyncPersonResult,
-} from '../workflows/contracts';
-import { PersonSyncError, syncPersonToHikCentral, type HikCentralSyncSettings } from './hikcentral-person-sync';
-import { countPeople, peoplePage, type PeopleSource } from '../db/repositories/people-pages';
-import { countImportEntries, importPhotoBatch, updatePhotoImport, type PhotoImportBatchResult } from './photo-import';
+} from '../contracts';
+import { PersonSyncError, syncPersonToHikCentral, type HikCentralSyncSettings } from './hikcentral/person-sync';
+import { countPeople, peoplePage, type PeopleSource } from '../db/repositories/hikcentral/people-pages';
+import { countImportEntries, importPhotoBatch, updatePhotoImport, type PhotoImportBatchResult } from './photos/photo-import';
 import type { PhotoPipeline } from '../photos/person-photo-store';
 import { ImportSourceError } from '../photos/import-source-error';
-import { createTerminalActivities } from './terminal-activities';
-import type { TerminalClients } from './terminal-clients';
-import { createDeviceActivities, type DeviceLink } from './device-activities';
+import { createTerminalActivities } from './terminals/terminal-activities';
+import type { TerminalClients } from './terminals/terminal-clients';
+import { createDeviceActivities, type DeviceLink } from './devices/device-activities';
 
 export interface ActivityDeps {
   orm: MikroORM;

@@ -2,10 +2,11 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import type { HikCentralClient } from '../targets/hikcentral/client';
+import type { HikCentralClient } from '../targets/hikcentral/client/client';
 import type { ApiDeps } from './deps';
 import type { PhotoPipeline } from '../photos/person-photo-store';
 import { FaceIndexStore } from '../photos/face-index-store';
+import { singleTaskQueue } from '../contracts/task-queues';
 import { SecretBox } from '../security/secret-box';
 
 export function buildApiDeps(p: {
@@ -21,7 +22,7 @@ export function buildApiDeps(p: {
   return {
     orm: p.orm,
     temporal: p.temporal,
-    taskQueue: p.config.temporal.taskQueue,
+    queues: singleTaskQueue(p.config.temporal.taskQueue),
     token: p.token,
     logger: p.logger,
     bodyLimit: p.config.api.bodyLimit,

@@ -2,13 +2,15 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { PhotoPipeline } from '../photos/person-photo-store';
+import type { TaskQueues } from '../contracts/task-queues';
 import type { SecretBox } from '../security/secret-box';
-import type { DeviceSyncDefaults } from '../devices/device-sync-client';
+import type { DeviceSyncDefaults } from '../temporal-client/device-sync-client';
 
 export interface ApiDeps {
   orm: MikroORM;
   temporal: Client;
-  taskQueue: string;
+  /** Where each family's workflows are started (contracts/task-queues). */
+  queues: TaskQueues;
   token: string;
   logger: Logger;
   bodyLimit: string;

@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { initOrm } from '../db/orm';
-import { createHikCentralClient } from '../targets/hikcentral/factory';
+import { createHikCentralClient } from '../targets/hikcentral/client/factory';
 import { createApp } from './app';
 import { buildApiDeps } from './build-deps';
 

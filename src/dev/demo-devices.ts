@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from '../logger';
-import { registerDevice } from '../devices/device-registry';
-import { rows } from '../devices/device-people';
-import { startDeviceFleet, type DeviceFleet } from '../targets/cloud/device-simulator-fleet';
+import { registerDevice } from '../db/repositories/devices/device-registry';
+import { rows } from '../db/repositories/devices/device-people';
+import { startDeviceFleet, type DeviceFleet } from '../targets/devices/simulator/fleet';
 import { ownValue } from '../own-key';
 import { writePrivateFileSync } from '../security/private-files';
 

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Terminal } from '../db/entities';
 import type { SecretBox } from '../security/secret-box';
-import { SEED_CAPTURE_MODEL, UPLOAD_MODEL, startIsapiSimulator, type IsapiSimulator } from '../targets/isapi/simulator';
+import { SEED_CAPTURE_MODEL, UPLOAD_MODEL, startIsapiSimulator, type IsapiSimulator } from '../targets/terminals/simulator/simulator';
 
 const DEV_TERMINAL_USER = 'admin';
 const DEV_TERMINAL_PASSWORD = 'gatesync-dev-terminal';

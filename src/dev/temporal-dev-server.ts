@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../security/private-files';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/contracts';
+import { SEARCH_ATTRIBUTE_KEYS } from '../contracts';
 
 /**
  * gatesync paces HikCentral requests on workflow timers, which need to fire within a few ms. Out of the

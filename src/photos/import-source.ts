@@ -3,7 +3,7 @@ import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type yauzl from 'yauzl';
 
-import type { ImportSource } from '../workflows/contracts';
+import type { ImportSource } from '../contracts';
 import { ImportSourceError, classifySourceFsError } from './import-source-error';
 import { isWithin } from './import-paths';
 import { openZipListing } from './zip-archive';

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DeviceFailureType, FailureType, TerminalFailureType } from './contracts';
+import { DeviceFailureType, FailureType, TerminalFailureType } from '../contracts';
 
 /** Named activity profiles (STYLE §2): one proxy per kind of work. */
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedDevice } from '../../src/targets/cloud/device-simulator';
+import type { SimulatedDevice } from '../../src/targets/devices/simulator/simulator';
 import { startApi, type TestApi } from '../helpers/api';
 import {
   eventually,
@@ -8,7 +8,7 @@ import {
   startDeviceStack,
   TEST_SYNC_DEFAULTS,
   type DeviceStack,
-} from '../devices/device-harness';
+} from '../gateway/device-harness';
 
 /**
  * A device's alerts clear themselves when their cause is gone (busy: the next code 0; capacity full: the reset of a

@@ -3,13 +3,13 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedDevice } from '../../src/targets/cloud/device-simulator';
+import type { SimulatedDevice } from '../../src/targets/devices/simulator/simulator';
 import {
   deviceCommandWorkflowId,
   deviceFullResyncWorkflowId,
   deviceSyncWorkflowId,
   type DeviceCommandInput,
-} from '../../src/workflows/contracts';
+} from '../../src/contracts';
 import { startApi, type TestApi } from '../helpers/api';
 import {
   eventually,
@@ -17,7 +17,7 @@ import {
   startDeviceStack,
   TEST_SYNC_DEFAULTS,
   type DeviceStack,
-} from '../devices/device-harness';
+} from '../gateway/device-harness';
 
 /**
  * DELETE /api/devices/:id is how an admin revokes a lost door, so it must work whatever the door is doing. Before

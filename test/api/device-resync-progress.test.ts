@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withLiveCursor } from '../../src/api/routes/devices/views';
-import type { DeviceResyncProgress } from '../../src/workflows/contracts';
+import type { DeviceResyncProgress } from '../../src/contracts';
 
 const progress = (over: Partial<DeviceResyncProgress> = {}): DeviceResyncProgress => ({
   deviceId: 'door-1',

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedDevice } from '../../src/targets/cloud/device-simulator';
+import type { SimulatedDevice } from '../../src/targets/devices/simulator/simulator';
 import { startApi, type TestApi } from '../helpers/api';
-import { eventually, startDeviceStack, TEST_SYNC_DEFAULTS, type DeviceStack } from '../devices/device-harness';
+import { eventually, startDeviceStack, TEST_SYNC_DEFAULTS, type DeviceStack } from '../gateway/device-harness';
 
 let k: DeviceStack;
 let api: TestApi;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type TestApi } from '../helpers/api';
-import { eventually, startDeviceStack, TEST_SYNC_DEFAULTS, type DeviceStack } from '../devices/device-harness';
+import { eventually, startDeviceStack, TEST_SYNC_DEFAULTS, type DeviceStack } from '../gateway/device-harness';
 
 let k: DeviceStack;
 let api: TestApi;

@@ -10,7 +10,7 @@ import { apiRoutes } from '../../src/api/api-routes';
 import { createApp } from '../../src/api/app';
 import { openApiPath } from '../../src/api/openapi';
 import type { ApiRoute } from '../../src/api/route-registry';
-import { deviceSyncWorkflowId } from '../../src/workflows/contracts';
+import { deviceSyncWorkflowId } from '../../src/contracts';
 
 /**
  * The API's input contract, on every route of the route table: bad input gets a 4xx naming the field, never a

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Terminal, TerminalCapture } from '../../src/db/entities';
-import { IsapiClient } from '../../src/targets/isapi/client';
-import { SEED_CAPTURE_MODEL, UPLOAD_MODEL, startIsapiSimulator, type IsapiSimulator } from '../../src/targets/isapi/simulator';
+import { IsapiClient } from '../../src/targets/terminals/client/client';
+import { SEED_CAPTURE_MODEL, UPLOAD_MODEL, startIsapiSimulator, type IsapiSimulator } from '../../src/targets/terminals/simulator/simulator';
 import { startServices, type Services } from '../helpers/services';
 import { startApi, type TestApi } from '../helpers/api';
 import { waitFor } from '../helpers/people';

@@ -11,7 +11,7 @@ import {
   openCapture,
   recordCapturedPicture,
   withdrawCaptures,
-} from '../../src/db/repositories/terminal-captures';
+} from '../../src/db/repositories/terminals/terminal-captures';
 import { withDatabase } from '../helpers/global-setup';
 
 /**

@@ -1,3 +1,4 @@
+import { singleTaskQueue } from '../../src/contracts/task-queues';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import pino from 'pino';
@@ -22,7 +23,7 @@ export async function startApi(s: Services, taskQueue: string, overrides: Partia
   const deps: ApiDeps = {
     orm: s.orm,
     temporal: s.temporal,
-    taskQueue,
+    queues: singleTaskQueue(taskQueue),
     token: TEST_TOKEN,
     logger: pino({ level: 'silent' }),
     bodyLimit: '10kb',

@@ -10,9 +10,9 @@ import { resolveTemporalBinary } from '../../src/dev/temporal-binary';
 import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres';
 import { TEMPORAL_DEV_SERVER_TIMER_ARGS } from '../../src/dev/temporal-dev-server';
 import { initOrm, migrateUp } from '../../src/db/orm';
-import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/contracts';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/contracts';
 import { SetupStepError, setupStep } from '../../src/dev/setup-step';
-import { WORKFLOWS_PATH } from '../../src/workers/worker';
+import { WORKFLOWS_PATH } from '../../src/worker/worker';
 
 /**
  * Starts the real services once per test run: PostgreSQL (embedded, or DATABASE_URL's server), the

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Terminal } from '../../src/db/entities';
-import { IsapiClient } from '../../src/targets/isapi/client';
-import { startIsapiSimulator, type IsapiSimulator, type IsapiSimulatorOptions } from '../../src/targets/isapi/simulator';
+import { IsapiClient } from '../../src/targets/terminals/client/client';
+import { startIsapiSimulator, type IsapiSimulator, type IsapiSimulatorOptions } from '../../src/targets/terminals/simulator/simulator';
 import type { SecretBox } from '../../src/security/secret-box';
 
 export const TERMINAL_USER = 'admin';

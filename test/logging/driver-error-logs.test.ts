@@ -8,7 +8,7 @@ import { Person, Photo } from '../../src/db/entities';
 import { memoryLogger } from '../helpers/memory-log';
 import { errorHandler } from '../../src/api/error-handler';
 import { temporalSdkLogger } from '../../src/logging/temporal-sdk-logger';
-import { driverErrorsWithoutValues } from '../../src/workers/driver-error-interceptor';
+import { driverErrorsWithoutValues } from '../../src/worker/driver-error-interceptor';
 import { createPerson } from '../../src/db/repositories/person-repository';
 import { startServices, type Services } from '../helpers/services';
 import { jpeg } from '../helpers/people';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { CaptureStore } from '../../src/devices/capture-store';
-import { SimulatorState } from '../../src/targets/hikcentral/simulator-state';
+import { CaptureStore } from '../../src/gateway/capture-store';
+import { SimulatorState } from '../../src/targets/hikcentral/simulator/state';
 import { ensurePrivateDir, writePrivateFile } from '../../src/security/private-files';
 
 /** Every writer of people's photos or state under the data dir: files 0600, folders 0700. */

@@ -10,7 +10,7 @@ import {
   type BulkCareerSyncInput,
   type BulkSyncProgress,
   type BulkSyncResult,
-} from '../../src/workflows/contracts';
+} from '../../src/contracts';
 import { startServices, type Services } from '../helpers/services';
 import { addPeople, waitFor } from '../helpers/people';
 

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yazl from 'yazl';
 import { Person, PhotoImport } from '../../src/db/entities';
-import type { PhotoImportResult } from '../../src/workflows/contracts';
+import type { PhotoImportResult } from '../../src/contracts';
 import { startServices, type Services } from '../helpers/services';
 import { startApi, type TestApi } from '../helpers/api';
 import { addPeople, jpeg, waitFor } from '../helpers/people';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_SIM_PRIVILEGE_GROUPS } from '../../src/targets/hikcentral/simulator';
-import type { BulkCareerSyncInput, BulkSyncResult } from '../../src/workflows/contracts';
+import { DEFAULT_SIM_PRIVILEGE_GROUPS } from '../../src/targets/hikcentral/simulator/simulator';
+import type { BulkCareerSyncInput, BulkSyncResult } from '../../src/contracts';
 import { startServices, type Services } from '../helpers/services';
 import { addPeople } from '../helpers/people';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatedDevice } from '../../src/targets/cloud/device-simulator';
-import { eventually, newCareer, startDeviceStack, type DeviceStack } from '../devices/device-harness';
-import { desiredPage } from '../../src/devices/device-people';
+import type { SimulatedDevice } from '../../src/targets/devices/simulator/simulator';
+import { eventually, newCareer, startDeviceStack, type DeviceStack } from '../gateway/device-harness';
+import { desiredPage } from '../../src/db/repositories/devices/device-people';
 
 let k: DeviceStack;
 

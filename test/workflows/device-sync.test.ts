@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isDeleteEntry, type UserSyncPayload } from '../../src/targets/cloud/messages';
-import type { SimulatedDevice } from '../../src/targets/cloud/device-simulator';
-import { eventually, newCareer, startDeviceStack, type DeviceStack } from '../devices/device-harness';
+import { isDeleteEntry, type UserSyncPayload } from '../../src/targets/devices/protocol/messages';
+import type { SimulatedDevice } from '../../src/targets/devices/simulator/simulator';
+import { eventually, newCareer, startDeviceStack, type DeviceStack } from '../gateway/device-harness';
 
 let k: DeviceStack;
 

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PhotoImport } from '../../src/db/entities';
-import type { PhotoImportResult } from '../../src/workflows/contracts';
+import type { PhotoImportResult } from '../../src/contracts';
 import { TEST_APP_KEY, TEST_APP_SECRET, startServices, type Services } from '../helpers/services';
 import { addPeople, jpeg, waitFor } from '../helpers/people';
 
@@ -21,7 +21,7 @@ describe('bulkPhotoImport after a worker is killed mid-batch (real worker proces
 
   /** The production worker entry (`npm run worker`) in its own process, so it can really die. */
   const startWorkerProcess = (taskQueue: string): ChildProcess =>
-    spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../src/workers/main.ts')], {
+    spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../src/worker/main.ts')], {
       env: {
         ...process.env,
         DATABASE_URL: s.databaseUrl,

@@ -16,8 +16,8 @@ import {
   type EnrollOnTerminalResult,
   type SyncPersonResult,
   type SyncTerminalResult,
-} from '../../src/workflows/contracts';
-import { SEED_CAPTURE_MODEL, UPLOAD_MODEL } from '../../src/targets/isapi/simulator';
+} from '../../src/contracts';
+import { SEED_CAPTURE_MODEL, UPLOAD_MODEL } from '../../src/targets/terminals/simulator/simulator';
 import { terminalWithSimulator } from '../helpers/terminals';
 import { startServices, type Services } from '../helpers/services';
 import { addPeople } from '../helpers/people';
@@ -29,7 +29,7 @@ import {
   recordMissing,
   type Recording,
 } from '../helpers/replay';
-import { eventually, newCareer, startDeviceStack, type DeviceStack } from '../devices/device-harness';
+import { eventually, newCareer, startDeviceStack, type DeviceStack } from '../gateway/device-harness';
 
 /**
  * Replay of recorded histories (sdk-typescript's tests): today's workflow code must replay every

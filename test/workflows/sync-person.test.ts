@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { HikCentralPersonState, Person, Photo } from '../../src/db/entities';
-import type { SyncPersonResult } from '../../src/workflows/contracts';
+import type { SyncPersonResult } from '../../src/contracts';
 import { startServices, type RunningWorker, type Services } from '../helpers/services';
 import { addPeople, jpeg, noiseJpeg, setPhoto } from '../helpers/people';
 import { smallFacePortrait400 } from '../helpers/faces';
 import { storePersonPhoto } from '../../src/photos/person-photo-store';
-import { syncPersonToHikCentral } from '../../src/activities/hikcentral-person-sync';
+import { syncPersonToHikCentral } from '../../src/activities/hikcentral/person-sync';
 import { PHOTO_RENDITION_FAILED } from '../../src/photos/rendition-error';
 
 describe('syncPerson workflow (real Temporal, PostgreSQL, HikCentral simulator over HTTP)', () => {

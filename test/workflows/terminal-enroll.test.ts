@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Person, TerminalCapture, TerminalPersonState } from '../../src/db/entities';
-import { enrollProgressQuery, type EnrollOnTerminalInput, type EnrollOnTerminalResult } from '../../src/workflows/contracts';
-import type { enrollOnTerminal } from '../../src/workflows/enroll-on-terminal.workflow';
-import { SEED_CAPTURE_MODEL, UPLOAD_MODEL } from '../../src/targets/isapi/simulator';
+import { enrollProgressQuery, type EnrollOnTerminalInput, type EnrollOnTerminalResult } from '../../src/contracts';
+import type { enrollOnTerminal } from '../../src/workflows/terminals/enroll-on-terminal.workflow';
+import { SEED_CAPTURE_MODEL, UPLOAD_MODEL } from '../../src/targets/terminals/simulator/simulator';
 import { TEST_CAPTURE_POLL_MS, pipelineWithProfile, startServices, type Services } from '../helpers/services';
 import { addPeople, noiseJpeg, setPhoto, waitFor } from '../helpers/people';
 import { frontalPortrait } from '../helpers/faces';

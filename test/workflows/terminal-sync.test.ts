@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Person, TerminalAssignment, Terminal } from '../../src/db/entities';
-import { terminalSyncProgressQuery, type SyncTerminalInput, type SyncTerminalResult } from '../../src/workflows/contracts';
-import type { syncTerminal } from '../../src/workflows/sync-terminal.workflow';
-import { UPLOAD_MODEL } from '../../src/targets/isapi/simulator';
+import { terminalSyncProgressQuery, type SyncTerminalInput, type SyncTerminalResult } from '../../src/contracts';
+import type { syncTerminal } from '../../src/workflows/terminals/sync-terminal.workflow';
+import { UPLOAD_MODEL } from '../../src/targets/terminals/simulator/simulator';
 import { pipelineWithProfile, startServices, type Services } from '../helpers/services';
 import { addPeople, noiseJpeg, setPhoto, waitFor } from '../helpers/people';
 import { terminalWithSimulator, usersOn } from '../helpers/terminals';

@@ -11,7 +11,7 @@ export type DeviceAlertKind = (typeof DEVICE_ALERT_KINDS)[number];
 /**
  * One episode of an alert on a device: raised, raised again while open (`times`, `lastRaisedAt`), cleared when its
  * cause went away (`clearedBy` says which). At most one open row per device and kind (a partial unique index,
- * `device_alert_open_unique`, written by Migration20261202060000b). Written only by src/devices/device-alerts.ts.
+ * `device_alert_open_unique`, written by Migration20261202060000b). Written only by src/db/repositories/devices/device-alerts.ts.
  */
 @Entity({ tableName: 'device_alert' })
 @Index({ name: 'device_alert_device_id_index', properties: ['device', 'id'] })

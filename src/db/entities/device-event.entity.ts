@@ -65,7 +65,7 @@ export class AccessEvent extends DeviceAuditRecord {
   accessTime!: Date;
 }
 
-/** A snapshot (§13): metadata here, the image in the blob store under `blobKey` (src/devices/capture-store.ts). */
+/** A snapshot (§13): metadata here, the image in the blob store under `blobKey` (src/gateway/capture-store.ts). */
 @Entity({ tableName: 'device_capture' })
 @Unique({ name: 'device_capture_natural_unique', properties: ['deviceId', 'captureTime', 'blobKey'] })
 export class DeviceCapture extends DeviceAuditRecord {

@@ -3,7 +3,7 @@ import { Device } from './device.entity';
 
 /**
  * One queued change for one device (issue 5 §3). Written by the person/assignment triggers and by queue
- * rebuilds; folded and consumed by the push activities (src/devices/device-queue.ts). `kind` records what the
+ * rebuilds; folded and consumed by the push activities (src/db/repositories/devices/device-queue.ts). `kind` records what the
  * change was; what is sent is decided when folding, against the current person and what the device acknowledged.
  */
 @Entity({ tableName: 'device_sync_op' })

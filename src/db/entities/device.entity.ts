@@ -1,7 +1,7 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
 import { Person } from './person.entity';
-import type { ModelParams } from '../../targets/cloud/model-params';
-import type { AccessTimeWindow } from '../../targets/cloud/messages';
+import type { ModelParams } from '../../targets/devices/protocol/model-params';
+import type { AccessTimeWindow } from '../../targets/devices/protocol/messages';
 
 /**
  * A configurable parameter's definition (seed "设备参数" → "可配置参数", digest §15): a list of choices with a
@@ -21,7 +21,7 @@ export interface DevicePropertyValue {
 /**
  * A cloud access-control device (issue 5 §2, seed 003). `id` is the device id the protocol uses everywhere: MQTT
  * client id and username, topic level, envelope `to`/`from`. The secret is stored as an scrypt hash
- * (src/devices/device-secret.ts), shown once at creation.
+ * (src/security/device-secret.ts), shown once at creation.
  */
 @Entity({ tableName: 'device' })
 export class Device {

@@ -1,6 +1,6 @@
 import { Entity, Enum, Property, Unique } from '@mikro-orm/core';
 import { BaseEntity } from './base.entity';
-import type { TerminalCapabilities } from '../../targets/isapi/capabilities';
+import type { TerminalCapabilities } from '../../targets/terminals/protocol/capabilities';
 
 export type { TerminalCapabilities };
 

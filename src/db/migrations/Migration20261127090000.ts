@@ -8,7 +8,7 @@ import { Migration } from '@mikro-orm/migrations';
  * Person changes reach the queue through triggers, so every writer (API, imports, seeds, psql) is covered: a
  * change of a person enqueues one op per device that may hold them and NOTIFYs `gatesync_device_sync` with the
  * device id (the gateway turns that into a signal to the device's workflow). Which op is sent is decided later,
- * when the queue is folded against the current state (src/devices/device-queue.ts).
+ * when the queue is folded against the current state (src/db/repositories/devices/device-queue.ts).
  */
 export class Migration20261127090000 extends Migration {
   override async up(): Promise<void> {

@@ -10,10 +10,10 @@ import { Migration } from '@mikro-orm/migrations';
  *    trigger (nothing is queued), one being deleted by another is waited for and skipped, and one locked first
  *    cannot be deleted until the ops are committed — which the cascade then removes.
  * 2. Every writer that deletes a device or changes its secret NOTIFYs `gatesync_device_revoked` with the id, so the
- *    gateway drops the live MQTT session at once (src/devices/session-revocation.ts).
+ *    gateway drops the live MQTT session at once (src/db/repositories/devices/session-revocation.ts).
  * 3. Door events and snapshots are the door's audit trail: they stay when the device is deleted (no foreign key;
  *    `device_id` keeps the id). Everything else about the device goes with it.
- * 4. `device_alert`: every alert raised on a device and when it cleared (src/devices/device-alerts.ts), seeded
+ * 4. `device_alert`: every alert raised on a device and when it cleared (src/db/repositories/devices/device-alerts.ts), seeded
  *    with the alerts open now.
  */
 export class Migration20261202060000b extends Migration {

@@ -5,7 +5,7 @@ import type { InspectedPhoto } from '../../photos/photo-intake';
 import type { PhotoChecks } from '../../photos/photo-rules';
 import type { PhotoAssessment } from '../../photos/photo-assessment';
 import { descriptorToBytes } from '../../photos/face-index';
-import { PENDING_CONDITION } from './people-pages';
+import { PENDING_CONDITION } from './hikcentral/people-pages';
 
 export interface NewPerson {
   ci: string;

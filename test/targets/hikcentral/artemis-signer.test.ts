@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildStringToSign, sign, signRequest } from '../../../src/targets/hikcentral/artemis-signer';
+import { buildStringToSign, sign, signRequest } from '../../../src/targets/hikcentral/protocol/artemis-signer';
 
 // Sample credentials from the Hikvision-OpenAPI-Signer README; vectors self-computed with the SDK rule
 // (reference hikvision.md §1.3 table; no vendor vector exists, §4 q1).

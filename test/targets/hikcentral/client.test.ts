@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildStringToSign, sign, signRequest } from '../../../src/targets/hikcentral/artemis-signer';
-import { HikCentralClient, type AddPersonInput } from '../../../src/targets/hikcentral/client';
-import { HikCentralError, SIMULATOR_PHOTO_REJECTED_CODE } from '../../../src/targets/hikcentral/errors';
+import { buildStringToSign, sign, signRequest } from '../../../src/targets/hikcentral/protocol/artemis-signer';
+import { HikCentralClient, type AddPersonInput } from '../../../src/targets/hikcentral/client/client';
+import { HikCentralError, SIMULATOR_PHOTO_REJECTED_CODE } from '../../../src/targets/hikcentral/client/errors';
 import {
   SIM_CODES,
   startHikCentralSimulator,
   type HikCentralSimulator,
-} from '../../../src/targets/hikcentral/simulator';
+} from '../../../src/targets/hikcentral/simulator/simulator';
 
 const APP_KEY = 'test-key';
 const APP_SECRET = 'test-secret-0123456789';

@@ -5,8 +5,8 @@ import {
   classifyTransportError,
   parseRetryAfter,
   type HikCentralAnswer,
-} from '../../../src/targets/hikcentral/errors';
-import { toHcpTime } from '../../../src/targets/hikcentral/hcp-time';
+} from '../../../src/targets/hikcentral/client/errors';
+import { toHcpTime } from '../../../src/targets/hikcentral/protocol/hcp-time';
 
 const kindOf = (answer: HikCentralAnswer, photoRejectedCodes?: string[]) =>
   classifyHikCentralAnswer(answer, { photoRejectedCodes })?.kind ?? 'ok';

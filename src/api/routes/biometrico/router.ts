@@ -5,7 +5,7 @@ import { sendCurrentPhoto } from '../../send-photo';
 import { notFound } from '../../http-errors';
 import { Person } from '../../../db/entities';
 import { personView } from '../../../db/repositories/person-repository';
-import { peopleRows } from '../../../db/repositories/people-pages';
+import { peopleRows } from '../../../db/repositories/hikcentral/people-pages';
 import { runPersonSync } from '../syncs/person-sync-runner';
 import { careerName, ciParams } from '../persons/schemas';
 import { comparePerson, seedComparison } from '../persons/compare';

@@ -3,12 +3,12 @@ import type { ApiDeps } from '../../deps';
 import { answers, route, type ApiRoute } from '../../route-registry';
 import { answerRows } from '../../answer-rows';
 import { badRequest, conflict, HttpError, notFound } from '../../http-errors';
-import { DEFAULT_MODEL_PARAMS, type ModelParams } from '../../../targets/cloud/model-params';
+import { DEFAULT_MODEL_PARAMS, type ModelParams } from '../../../targets/devices/protocol/model-params';
 import type { DeviceConfigParam } from '../../../db/entities';
-import { deleteDevice, DuplicateDeviceError, registerDevice, rotateDeviceSecret } from '../../../devices/device-registry';
-import { enqueueDiff, type Db } from '../../../devices/device-people';
-import { signalDeviceSync, terminateDeviceWorkflows, type DeviceSyncStarter } from '../../../devices/device-sync-client';
-import { alertHistory, clearDeviceAlerts } from '../../../devices/device-alerts';
+import { deleteDevice, DuplicateDeviceError, registerDevice, rotateDeviceSecret } from '../../../db/repositories/devices/device-registry';
+import { enqueueDiff, type Db } from '../../../db/repositories/devices/device-people';
+import { signalDeviceSync, terminateDeviceWorkflows, type DeviceSyncStarter } from '../../../temporal-client/device-sync-client';
+import { alertHistory, clearDeviceAlerts } from '../../../db/repositories/devices/device-alerts';
 import {
   deviceFullResyncWorkflowId,
   deviceQueueChangedSignal,
@@ -17,7 +17,7 @@ import {
   deviceSyncProgressQuery,
   deviceSyncWorkflowId,
   type DeviceResyncProgress,
-} from '../../../workflows/contracts';
+} from '../../../contracts';
 import {
   alertsQuery,
   assignmentParams,
@@ -96,7 +96,7 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
   const db = (): Db => deps.orm.em.getKnex();
   const starter = (): DeviceSyncStarter => ({
     temporal: deps.temporal,
-    taskQueue: deps.taskQueue,
+    taskQueue: deps.queues.devices,
     defaults: deps.devices?.syncDefaults ?? {},
   });
   const load = async (id: string): Promise<DeviceRowView> => {

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { careerName, ciSchema } from '../persons/schemas';
 import { oneLineText } from '../../safe-text';
 import { int8IdParam, limitParam } from '../../numeric-params';
-import { AccessTimeWindowSchema, ClockTimeSchema } from '../../../targets/cloud/messages';
-import { DEVICE_ID_PATTERN } from '../../../targets/cloud/topics';
+import { AccessTimeWindowSchema, ClockTimeSchema } from '../../../targets/devices/protocol/messages';
+import { DEVICE_ID_PATTERN } from '../../../targets/devices/protocol/topics';
 import { DEVICE_ALERT_KINDS } from '../../../db/entities/device-alert.entity';
 
 /** The protocol's device id: MQTT client id, username and topic level (topics.ts). */

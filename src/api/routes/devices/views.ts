@@ -1,4 +1,4 @@
-import type { DeviceResyncProgress } from '../../../workflows/contracts';
+import type { DeviceResyncProgress } from '../../../contracts';
 
 /** A device row as `answerRows` reads it (timestamps already ISO 8601); the API shows it without the secret hash. */
 export interface DeviceRowView {

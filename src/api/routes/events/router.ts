@@ -4,7 +4,7 @@ import { answers, route, type ApiRoute } from '../../route-registry';
 import { answerRows } from '../../answer-rows';
 import { int8IdParam } from '../../numeric-params';
 import { notFound } from '../../http-errors';
-import { CaptureStore } from '../../../devices/capture-store';
+import { CaptureStore } from '../../../gateway/capture-store';
 import { capturesQuery, eventsQuery, featureErrorsQuery } from './schemas';
 
 const captureIdParams = z.object({ id: int8IdParam('capture id') });

@@ -38,11 +38,11 @@ export function healthRoutes(deps: ApiDeps): ApiRoute[] {
           timed(async () => {
             const tq = await deps.temporal.connection.workflowService.describeTaskQueue({
               namespace: deps.temporal.options.namespace,
-              taskQueue: { name: deps.taskQueue },
+              taskQueue: { name: deps.queues.hikcentral },
               taskQueueType: 1,
             });
             const pollers = tq.pollers?.length ?? 0;
-            return { ok: pollers > 0, detail: `${pollers} workflow poller(s) on ${deps.taskQueue}` };
+            return { ok: pollers > 0, detail: `${pollers} workflow poller(s) on ${deps.queues.hikcentral}` };
           }),
           timed(deps.checkHikCentral),
         ]);

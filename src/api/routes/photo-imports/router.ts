@@ -15,8 +15,8 @@ import {
   photoImportWorkflowId,
   type ImportSource,
   type PhotoImportProgress,
-} from '../../../workflows/contracts';
-import type { bulkPhotoImport } from '../../../workflows/bulk-photo-import.workflow';
+} from '../../../contracts';
+import type { bulkPhotoImport } from '../../../workflows/photos/bulk-photo-import.workflow';
 import { ensurePrivateDir, writePrivateFile } from '../../../security/private-files';
 
 const folderBody = z.object({ folder: z.string().min(1).max(4096).meta({ example: 'intake-2026' }) }).strict();
@@ -37,7 +37,7 @@ export function photoImportsRoutes(deps: ApiDeps): ApiRoute[] {
     row.id = id;
     await fork.persistAndFlush(row);
     const handle = await deps.temporal.workflow.start<typeof bulkPhotoImport>('bulkPhotoImport', {
-      taskQueue: deps.taskQueue,
+      taskQueue: deps.queues.photos,
       workflowId,
       args: [{ importId: id, source }],
     });

@@ -4,7 +4,7 @@ import { answers, route, type ApiRoute } from '../../route-registry';
 import { badRequest, conflict, notFound } from '../../http-errors';
 import { Person, Terminal, TerminalPersonState } from '../../../db/entities';
 import { DuplicatePersonError, createPerson } from '../../../db/repositories/person-repository';
-import { freshCaptureFor } from '../../../db/repositories/terminal-captures';
+import { freshCaptureFor } from '../../../db/repositories/terminals/terminal-captures';
 import { CaptureFailed, captureNow, enrolmentResult, startEnrolment } from '../terminals/workflows';
 import { createUserBody, deviceIdParams, startCaptureBody, syncToDeviceBody, userIdParams } from './schemas';
 

@@ -1,7 +1,7 @@
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { ApiDeps } from '../../deps';
-import { syncPersonWorkflowId, type SyncPersonResult } from '../../../workflows/contracts';
-import type { syncPerson } from '../../../workflows/sync-person.workflow';
+import { syncPersonWorkflowId, type SyncPersonResult } from '../../../contracts';
+import type { syncPerson } from '../../../workflows/hikcentral/sync-person.workflow';
 import { waitForWorkflow } from '../../workflow-wait';
 
 /**
@@ -10,7 +10,7 @@ import { waitForWorkflow } from '../../workflow-wait';
  */
 export async function runPersonSync(deps: ApiDeps, ci: string): Promise<SyncPersonResult> {
   const handle = await deps.temporal.workflow.start<typeof syncPerson>('syncPerson', {
-    taskQueue: deps.taskQueue,
+    taskQueue: deps.queues.hikcentral,
     workflowId: syncPersonWorkflowId(ci),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     args: [{ ci }],

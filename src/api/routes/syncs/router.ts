@@ -12,8 +12,8 @@ import {
   resumeSignal,
   type BulkCareerSyncInput,
   type BulkSyncProgress,
-} from '../../../workflows/contracts';
-import type { bulkCareerSync } from '../../../workflows/bulk-career-sync.workflow';
+} from '../../../contracts';
+import type { bulkCareerSync } from '../../../workflows/hikcentral/bulk-career-sync.workflow';
 import {
   listSyncsQuery,
   outcomesQuery,
@@ -42,7 +42,7 @@ export function syncsRoutes(deps: ApiDeps): ApiRoute[] {
     const workflowId = bulkCareerSyncWorkflowId(input.career);
     try {
       const handle = await deps.temporal.workflow.start<typeof bulkCareerSync>(BULK_CAREER_SYNC, {
-        taskQueue: deps.taskQueue,
+        taskQueue: deps.queues.hikcentral,
         workflowId,
         args: [input],
       });

@@ -5,15 +5,15 @@ import { answers, route, type ApiRoute } from '../../route-registry';
 import { conflict, notFound } from '../../http-errors';
 import { sendPhoto } from '../../send-photo';
 import { Person, Terminal, TerminalAssignment, TerminalCapture, TerminalSyncOp } from '../../../db/entities';
-import { withdrawCaptures } from '../../../db/repositories/terminal-captures';
+import { withdrawCaptures } from '../../../db/repositories/terminals/terminal-captures';
 import {
   enrollProgressQuery,
   enrollOnTerminalWorkflowId,
   syncTerminalWorkflowId,
   terminalSyncProgressQuery,
   type SyncTerminalInput,
-} from '../../../workflows/contracts';
-import type { syncTerminal } from '../../../workflows/sync-terminal.workflow';
+} from '../../../contracts';
+import type { syncTerminal } from '../../../workflows/terminals/sync-terminal.workflow';
 import {
   assignmentParams,
   assignmentsBody,
@@ -197,7 +197,7 @@ export function terminalsRoutes(deps: ApiDeps): ApiRoute[] {
         };
         try {
           const h = await deps.temporal.workflow.start<typeof syncTerminal>('syncTerminal', {
-            taskQueue: deps.taskQueue,
+            taskQueue: deps.queues.terminals,
             workflowId,
             args: [input],
           });

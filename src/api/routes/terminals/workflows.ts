@@ -2,16 +2,16 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotF
 import type { ApiDeps } from '../../deps';
 import { HttpError, conflict } from '../../http-errors';
 import { waitForWorkflow, workflowFailureText } from '../../workflow-wait';
-import type { readTerminalCapabilities } from '../../../workflows/read-terminal-capabilities.workflow';
-import type { enrollOnTerminal } from '../../../workflows/enroll-on-terminal.workflow';
-import type { captureTerminalFace } from '../../../workflows/capture-terminal-face.workflow';
+import type { readTerminalCapabilities } from '../../../workflows/terminals/read-terminal-capabilities.workflow';
+import type { enrollOnTerminal } from '../../../workflows/terminals/enroll-on-terminal.workflow';
+import type { captureTerminalFace } from '../../../workflows/terminals/capture-terminal-face.workflow';
 import {
   captureTerminalFaceWorkflowId,
   enrollOnTerminalWorkflowId,
   type CaptureTerminalFaceResult,
   type EnrollOnTerminalInput,
   type EnrollOnTerminalResult,
-} from '../../../workflows/contracts';
+} from '../../../contracts';
 
 /** A 504 after `ms`, saying which workflow to follow. */
 const within = <T>(ms: number, workflowId: string, p: Promise<T>): Promise<T> =>
@@ -23,7 +23,7 @@ export async function probeTerminalNow(deps: ApiDeps, terminalId: string) {
     return await within(
       deps.terminalWaitMs ?? 60_000,
       workflowId,
-      deps.temporal.workflow.execute<typeof readTerminalCapabilities>('readTerminalCapabilities', { taskQueue: deps.taskQueue, workflowId, args: [{ terminalId }] }),
+      deps.temporal.workflow.execute<typeof readTerminalCapabilities>('readTerminalCapabilities', { taskQueue: deps.queues.terminals, workflowId, args: [{ terminalId }] }),
     );
   } catch (e) {
     if (e instanceof WorkflowFailedError) throw new HttpError(502, `the terminal did not answer as expected: ${workflowFailureText(e)}`);
@@ -34,7 +34,7 @@ export async function probeTerminalNow(deps: ApiDeps, terminalId: string) {
 export async function startEnrolment(deps: ApiDeps, input: EnrollOnTerminalInput): Promise<{ workflowId: string; runId: string }> {
   const workflowId = enrollOnTerminalWorkflowId(input.terminalId, input.ci);
   try {
-    const h = await deps.temporal.workflow.start<typeof enrollOnTerminal>('enrollOnTerminal', { taskQueue: deps.taskQueue, workflowId, args: [input] });
+    const h = await deps.temporal.workflow.start<typeof enrollOnTerminal>('enrollOnTerminal', { taskQueue: deps.queues.terminals, workflowId, args: [input] });
     return { workflowId, runId: h.firstExecutionRunId };
   } catch (e) {
     if (e instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`an enrolment of ${input.ci} on this terminal is already running`, { workflowId });
@@ -58,7 +58,7 @@ export async function captureNow(deps: ApiDeps, terminalId: string, ci: string |
   let handle;
   try {
     handle = await deps.temporal.workflow.start<typeof captureTerminalFace>('captureTerminalFace', {
-      taskQueue: deps.taskQueue,
+      taskQueue: deps.queues.terminals,
       workflowId,
       args: [{ terminalId, ci, timeoutMs }],
     });

@@ -1,0 +1,429 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { CloudDeviceError } from '../../targets/devices/client/errors';
+import type { AnswerTo, RequestCmd, RequestOptions, SendOptions } from '../../targets/devices/client/gateway-client';
+import type { DownCmd, DownFields } from '../../targets/devices/protocol/messages';
+import { acknowledge, pendingAfterFold, planBatch, queuedUsers } from '../../db/repositories/devices/device-queue';
+import { desiredPage, expectedHash, rows, upsertEntry, type Db, type DesiredPage, type DesiredRow } from '../../db/repositories/devices/device-people';
+import { beginResync, finishResync, flushResync, loadResync, setResyncState } from '../../db/repositories/devices/device-resync-store';
+import { clearDeviceAlerts, raiseDeviceAlert, type AlertClearCause } from '../../db/repositories/devices/device-alerts';
+import { hashesEqual } from '../../targets/devices/protocol/xor-hash';
+import {
+  DeviceFailureType,
+  type DeviceCommandInput,
+  type DeviceCommandResult,
+  type DevicePushCounts,
+  type DevicePushResult,
+  type ResyncPushResult,
+  type ResyncReason,
+} from '../../contracts/devices';
+import type { CheckOutcome, ResyncState } from '../../db/entities';
+import { heartbeat } from '../heartbeat';
+
+/** What device activities need from the gateway: `CloudGatewayClient` is one. */
+export interface DeviceLink {
+  request<C extends RequestCmd>(deviceId: string, cmd: C, fields: DownFields<C>, opts?: RequestOptions): Promise<AnswerTo<C>>;
+  send<C extends DownCmd>(deviceId: string, cmd: C, fields: DownFields<C>, opts?: SendOptions): Promise<string>;
+}
+
+export interface DeviceActivityDeps {
+  orm: MikroORM;
+  /** The process's gateway connection; absent in processes that do not talk to devices. */
+  link?: DeviceLink;
+  /** Budget of one request/answer (§1: "no answer" is a timeout, retried with backoff). */
+  requestTimeoutMs: number;
+}
+
+interface DeviceRow {
+  online: boolean;
+  user_sync_size: number;
+  capacity_full: boolean;
+  /** The busy alert or a sync error is open: the next success clears them. */
+  sync_alerted: boolean;
+}
+
+/** Per-batch flush of a full resync's acknowledgements: at most this many entries or this long unwritten. */
+const RESYNC_FLUSH_ENTRIES = 1000;
+const RESYNC_FLUSH_MS = 250;
+/** Presence is re-read from the database at most this often inside a resync loop. */
+const PRESENCE_RECHECK_MS = 500;
+
+/** Gateway errors as the failures workflows branch on (STYLE §8). */
+function toDeviceFailure(e: unknown): unknown {
+  if (!(e instanceof CloudDeviceError)) return e;
+  switch (e.kind) {
+    case 'timeout':
+      return ApplicationFailure.retryable(e.message, DeviceFailureType.DeviceNoAnswer);
+    case 'invalidOutgoing':
+      return ApplicationFailure.nonRetryable(e.message, DeviceFailureType.DeviceInvalidCommand);
+    default:
+      return ApplicationFailure.retryable(e.message, DeviceFailureType.DeviceGatewayDown);
+  }
+}
+
+const noCounts = (): DevicePushCounts => ({ batches: 0, applied: 0, partial: 0 });
+
+export function createDeviceActivities(deps: DeviceActivityDeps) {
+  const db = (): Db => deps.orm.em.getKnex();
+  const link = (): DeviceLink => {
+    if (deps.link === undefined) throw ApplicationFailure.retryable('this worker has no device gateway', DeviceFailureType.DeviceGatewayDown);
+    return deps.link;
+  };
+
+  async function loadDevice(deviceId: string): Promise<DeviceRow | undefined> {
+    const [r] = await rows<DeviceRow>(
+      db(),
+      `select online, greatest(1, coalesce((model->>'userSyncSize')::int, 1)) as user_sync_size, capacity_full_at is not null as capacity_full,
+         (busy_at is not null or last_sync_error is not null) as sync_alerted
+       from device where id = ?`,
+      [deviceId],
+    );
+    return r;
+  }
+
+  async function userSync(deviceId: string, payload: DownFields<'user_sync'>['payload']) {
+    try {
+      return (await link().request(deviceId, 'user_sync', { payload }, { timeoutMs: deps.requestTimeoutMs })).data.payload;
+    } catch (e) {
+      // §1: no answer is retried; meanwhile the device shows why its queue is not moving.
+      if (e instanceof CloudDeviceError && e.kind === 'timeout') {
+        const detail = `no answer to user_sync within ${deps.requestTimeoutMs} ms`;
+        await raiseDeviceAlert(db(), deviceId, 'syncError', detail).catch(() => undefined);
+      }
+      throw toDeviceFailure(e);
+    }
+  }
+
+  /** §1 code 1 or 2: the alert, and the same text as the device's last sync error. */
+  async function raiseAnswerAlert(deviceId: string, kind: 'busy' | 'capacityFull', detail: string): Promise<void> {
+    await raiseDeviceAlert(db(), deviceId, kind, detail);
+    await raiseDeviceAlert(db(), deviceId, 'syncError', detail);
+  }
+
+  /** A success (code 0, or nothing left to push) ends the busy alert and the last sync error. */
+  async function syncSucceeded(deviceId: string, d: DeviceRow, cause: AlertClearCause): Promise<void> {
+    if (!d.sync_alerted) return;
+    await clearDeviceAlerts(db(), deviceId, ['busy', 'syncError'], cause);
+    d.sync_alerted = false;
+  }
+
+  return {
+    /** Whether the device exists and what the workflow needs to know to begin. */
+    async loadDeviceSyncState(deviceId: string): Promise<{ exists: boolean; online: boolean; queued: number }> {
+      const d = await loadDevice(deviceId);
+      if (d === undefined) return { exists: false, online: false, queued: 0 };
+      return { exists: true, online: d.online, queued: await queuedUsers(db(), deviceId) };
+    },
+
+    /**
+     * Incremental push (issue 5 §3): folded batches of `user_sync_size` entries with `reset: false`, one
+     * request at a time, until the queue is empty, the budget is spent, or the device answers something the
+     * workflow must act on. Acknowledged entries are written per batch, so a retry resumes from the queue.
+     */
+    async pushDeviceQueue(input: { deviceId: string; budgetMs: number }): Promise<DevicePushResult> {
+      const started = Date.now();
+      const counts = noCounts();
+      for (;;) {
+        const d = await loadDevice(input.deviceId);
+        if (d === undefined) return { outcome: 'deviceGone', counts };
+        if (!d.online) return { outcome: 'offline', counts };
+        const batch = await planBatch(db(), input.deviceId, d.user_sync_size, d.capacity_full);
+        if (batch.length === 0) {
+          await syncSucceeded(input.deviceId, d, 'queueDrained');
+          return { outcome: 'drained', counts, queued: 0 };
+        }
+        const answer = await userSync(input.deviceId, { reset: false, users: batch.map((e) => e.entry) });
+        if (answer.code === 1) {
+          // §1 code 1: stop inserting; queued inserts are dropped by folding while the alert is on.
+          await raiseAnswerAlert(input.deviceId, 'capacityFull', 'capacity full: the device refused further users');
+          return { outcome: 'capacityFull', counts, queued: await queuedUsers(db(), input.deviceId) };
+        }
+        if (answer.code === 2) {
+          await raiseAnswerAlert(input.deviceId, 'busy', 'device busy');
+          return { outcome: 'busy', counts, queued: await queuedUsers(db(), input.deviceId) };
+        }
+        // §1: only the first sync_size entries count as synced; the tail stays queued and goes again.
+        const applied = Math.min(answer.sync_size ?? 0, batch.length);
+        await acknowledge(db(), input.deviceId, batch.slice(0, applied));
+        counts.batches++;
+        counts.applied += applied;
+        if (applied < batch.length) counts.partial++;
+        if (applied === 0) {
+          await raiseDeviceAlert(db(), input.deviceId, 'syncError', 'the device applied nothing of a batch');
+          return { outcome: 'noProgress', counts };
+        }
+        await syncSucceeded(input.deviceId, d, 'pushAcknowledged');
+        heartbeat(counts);
+        if (Date.now() - started >= input.budgetMs) return { outcome: 'more', counts, queued: await queuedUsers(db(), input.deviceId) };
+      }
+    },
+
+    /** Begins a resync run; kept for histories recorded before the first push began the run (RESYNC_BEGINS_IN_PUSH). */
+    async beginFullResync(input: { deviceId: string; runKey: string; reason: ResyncReason; clearQueue: boolean }): Promise<{ total: number; sent: number }> {
+      if ((await loadDevice(input.deviceId)) === undefined) {
+        throw ApplicationFailure.nonRetryable(`device ${input.deviceId} is not registered`, DeviceFailureType.DeviceGone);
+      }
+      const r = await beginResync(db(), input);
+      return { total: r.total, sent: r.sent };
+    },
+
+    /**
+     * Full resync (digest §1/§2): every person the device should hold, in user_id order, `reset: true` and
+     * `total_count` on the first message only (until it is acknowledged), then `reset: false` without a count.
+     */
+    async pushFullResync(input: {
+      deviceId: string;
+      runKey: string;
+      budgetMs: number;
+      /**
+       * The first push of a run begins it (what `beginFullResync` does), saving an activity and a workflow task at
+       * the start of every resync. Idempotent: a retry finds its own run key and resumes.
+       */
+      begin?: { reason: ResyncReason; clearQueue: boolean };
+    }): Promise<ResyncPushResult> {
+      const started = Date.now();
+      const counts = noCounts();
+      let [row, d] = await Promise.all([loadResync(db(), input.deviceId), loadDevice(input.deviceId)]);
+      if (d === undefined) {
+        if (input.begin !== undefined) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} is not registered`, DeviceFailureType.DeviceGone);
+        return { outcome: 'deviceGone', counts, total: row?.total ?? 0, sent: row?.sent ?? 0 };
+      }
+      if (input.begin !== undefined && row?.run_key !== input.runKey) {
+        row = await beginResync(db(), { deviceId: input.deviceId, runKey: input.runKey, ...input.begin });
+      }
+      if (row === undefined || row.run_key !== input.runKey) {
+        throw ApplicationFailure.nonRetryable('another resync replaced this one', DeviceFailureType.ResyncSuperseded);
+      }
+      const run = row;
+      const result = (outcome: ResyncPushResult['outcome']): ResyncPushResult => ({ outcome, counts, total: run.total, sent });
+      if (run.state !== 'running') return result(run.state === 'capacityFull' ? 'capacityFull' : 'completed');
+      let presenceReadAt = Date.now();
+      let cursor = run.after_user_id;
+      let resetAcked = run.reset_acked;
+      let sent = run.sent;
+      let batches = run.batches;
+      let fetchedUpTo = cursor;
+      let exhausted = false;
+      const ahead: DesiredRow[] = [];
+      const PAGE = Math.max(d.user_sync_size, 1000);
+      const read = (limit: number): Promise<DesiredPage> => {
+        const p = desiredPage(db(), input.deviceId, fetchedUpTo, limit);
+        // Awaited where it is taken; a failure surfaces there, not as an unhandled rejection.
+        p.catch(() => undefined);
+        return p;
+      };
+      // One read at a time, each from where the last one ended.
+      const take = (page: DesiredPage): void => {
+        ahead.push(...page.rows);
+        if (page.upTo !== null) fetchedUpTo = page.upTo;
+        if (page.last) exhausted = true;
+      };
+      /**
+       * The next page, read while the device works on the current batch. A read still in flight when the activity
+       * returns is dropped: the next attempt reads from its own cursor.
+       */
+      let nextPage: Promise<DesiredPage> | null = null;
+      const readAhead = (): void => {
+        if (nextPage === null && !exhausted) nextPage = read(PAGE);
+      };
+      const takePage = async (): Promise<void> => {
+        readAhead();
+        const page = await (nextPage as Promise<DesiredPage>);
+        nextPage = null;
+        take(page);
+      };
+      // The first batch leaves after reading one batch, not a page; the first page is read during its round trip.
+      if (PAGE > d.user_sync_size) take(await read(d.user_sync_size));
+      let unflushed: { u: number; v: string }[] = [];
+      let resetUnflushed = false;
+      let flushedAt = Date.now();
+      /**
+       * Writes of what the device confirmed run behind the device's round trips, one at a time and in order (the
+       * first carries the reset). A crash before one lands only means those entries are sent again on the retry;
+       * after a failed write the later ones are skipped, so the cursor never passes entries it did not record.
+       */
+      let writing: Promise<void> = Promise.resolve();
+      let writeError: unknown;
+      const startFlush = (): void => {
+        if (unflushed.length === 0 && !resetUnflushed) return;
+        const snapshot = { deviceId: input.deviceId, runKey: input.runKey, reset: resetUnflushed, acked: unflushed, afterUserId: cursor, sent, batches };
+        unflushed = [];
+        resetUnflushed = false;
+        flushedAt = Date.now();
+        writing = writing
+          .then(() => (writeError === undefined ? flushResync(db(), snapshot) : undefined))
+          .catch((e: unknown) => {
+            writeError ??= e;
+          });
+      };
+      const flush = async (): Promise<void> => {
+        startFlush();
+        await writing;
+        if (writeError !== undefined) throw writeError;
+      };
+
+      try {
+        for (;;) {
+          if (Date.now() - presenceReadAt >= PRESENCE_RECHECK_MS) {
+            d = await loadDevice(input.deviceId);
+            presenceReadAt = Date.now();
+            if (d === undefined) {
+              // Nothing to record for a deleted device; only let the writes under way finish.
+              await writing;
+              return result('deviceGone');
+            }
+          }
+          if (!d.online) {
+            await flush();
+            return result('offline');
+          }
+          const size = d.user_sync_size;
+          while (ahead.length < size && !exhausted) await takePage();
+          // Read the next page as soon as this one is started on: a page read takes longer than a few round trips.
+          if (ahead.length < PAGE) readAhead();
+          const batch = ahead.slice(0, size);
+          if (batch.length === 0 && resetAcked) {
+            await flush();
+            await setResyncState(db(), input.deviceId, input.runKey, 'completed');
+            await syncSucceeded(input.deviceId, d, 'queueDrained');
+            return result('completed');
+          }
+          const users = batch.map(upsertEntry);
+          const answer = await userSync(
+            input.deviceId,
+            resetAcked ? { reset: false, users } : { reset: true, total_count: run.total, users },
+          );
+          if (answer.code === 1) {
+            await flush();
+            await raiseAnswerAlert(input.deviceId, 'capacityFull', 'capacity full during a full resync');
+            await setResyncState(db(), input.deviceId, input.runKey, 'capacityFull');
+            return result('capacityFull');
+          }
+          if (answer.code === 2) {
+            await flush();
+            await raiseAnswerAlert(input.deviceId, 'busy', 'device busy');
+            return result('busy');
+          }
+          const applied = Math.min(answer.sync_size ?? 0, batch.length);
+          if (!resetAcked) {
+            resetAcked = true;
+            resetUnflushed = true;
+            // §1 reset: the device deleted all local people, so it has room again.
+            if (d.capacity_full) {
+              await clearDeviceAlerts(db(), input.deviceId, ['capacityFull'], 'resetAcknowledged');
+              d.capacity_full = false;
+            }
+          }
+          await syncSucceeded(input.deviceId, d, 'pushAcknowledged');
+          ahead.splice(0, applied);
+          for (const r of batch.slice(0, applied)) unflushed.push({ u: r.user_id, v: r.version });
+          if (applied > 0) cursor = (batch[applied - 1] as DesiredRow).user_id;
+          sent += applied;
+          batches++;
+          counts.batches++;
+          counts.applied += applied;
+          if (applied < batch.length) counts.partial++;
+          if (applied === 0 && batch.length > 0) {
+            await flush();
+            return result('noProgress');
+          }
+          if (writeError !== undefined) throw writeError;
+          if (unflushed.length >= RESYNC_FLUSH_ENTRIES || Date.now() - flushedAt >= RESYNC_FLUSH_MS) {
+            startFlush();
+            heartbeat({ sent, total: run.total });
+          }
+          if (Date.now() - started >= input.budgetMs) {
+            await flush();
+            return result('more');
+          }
+        }
+      } catch (e) {
+        // What the device confirmed stays confirmed; the retry re-sends from there.
+        await flush().catch(() => undefined);
+        throw e;
+      }
+    },
+
+    /** Marks the resync finished and rebuilds the incremental queue from the full state. */
+    async finishFullResync(input: { deviceId: string; runKey: string; state: ResyncState }): Promise<{ queued: number }> {
+      return { queued: await finishResync(db(), input.deviceId, input.runKey, input.state) };
+    },
+
+    /**
+     * §2: compare the device's size and hash with what it should hold — unless pushes are still owed to it (or
+     * were in flight when the check arrived), in which case the comparison means nothing and is ignored.
+     */
+    async evaluateSyncCheck(input: { deviceId: string; checkId: string; stale: boolean }): Promise<{ outcome: CheckOutcome; reason: number }> {
+      const [check] = await rows<{ size: number; hash: string; reason: number; outcome: CheckOutcome }>(
+        db(),
+        'select size, hash, reason, outcome from device_check where id = ? and device_id = ?',
+        [input.checkId, input.deviceId],
+      );
+      if (check === undefined) return { outcome: 'ignoredPending', reason: 0 };
+      if (check.outcome !== 'pending') return { outcome: check.outcome, reason: check.reason };
+      const d = await loadDevice(input.deviceId);
+      let outcome: CheckOutcome;
+      let detail: string | null = null;
+      let expected: { size: number; hash: string } | null = null;
+      const resync = await loadResync(db(), input.deviceId);
+      if (input.stale) {
+        outcome = 'ignoredPending';
+        detail = 'a push was in flight when the check arrived';
+      } else if (resync?.state === 'running') {
+        outcome = 'ignoredPending';
+        detail = 'a full resync is running';
+      } else {
+        const pending = await pendingAfterFold(db(), input.deviceId, d?.capacity_full === true);
+        if (pending > 0) {
+          outcome = 'ignoredPending';
+          detail = `${pending} users still to push`;
+        } else {
+          expected = await expectedHash(db(), input.deviceId);
+          if (expected.size === check.size && hashesEqual(expected.hash, check.hash)) outcome = 'consistent';
+          else if (d?.capacity_full === true) {
+            // A resync would only fill the device again: the capacity alert says what to do.
+            outcome = 'mismatchCapacityFull';
+            detail = 'the device is full; clear the capacity alert to retry';
+          } else outcome = 'mismatch';
+        }
+      }
+      await db().raw(
+        `update device_check set outcome = ?, detail = ?, expected_size = ?, expected_hash = ?, evaluated_at = now() where id = ?`,
+        [outcome, detail, expected?.size ?? null, expected?.hash ?? null, input.checkId],
+      );
+      return { outcome, reason: check.reason };
+    },
+
+    /** §8, §10, §14: one command, its answer stored with the device. */
+    async sendDeviceCommand(input: DeviceCommandInput): Promise<DeviceCommandResult> {
+      const base = { deviceId: input.deviceId, kind: input.kind };
+      try {
+        if (input.kind === 'checkinUpload') {
+          // §8 has no answer: the device starts uploading, and the gateway stores what comes.
+          await link().send(input.deviceId, 'checkin_upload', { payload: { days: input.days } });
+          return { ...base, code: null, msg: null };
+        }
+        if (input.kind === 'openingHours') {
+          const a = await link().request(input.deviceId, 'access_time_config', { payload: { times: input.times } }, { timeoutMs: deps.requestTimeoutMs });
+          const { code, msg } = a.data.payload;
+          if (code === 0) await db().raw('update device set opening_hours = ?::jsonb where id = ?', [JSON.stringify(input.times), input.deviceId]);
+          return { ...base, code, msg: msg ?? null };
+        }
+        const a = await link().request(input.deviceId, 'property_update', { payload: { properties: input.properties } }, { timeoutMs: deps.requestTimeoutMs });
+        const { code, msg } = a.data.payload;
+        if (code === 0) {
+          const setAt = new Date().toISOString();
+          const values = Object.fromEntries(
+            input.properties.map((p) => [p.property, { value: p.value, ...(p.ext_value !== undefined ? { extValue: p.ext_value } : {}), setAt }]),
+          );
+          await db().raw('update device set properties = properties || ?::jsonb where id = ?', [JSON.stringify(values), input.deviceId]);
+        }
+        return { ...base, code, msg: msg ?? null };
+      } catch (e) {
+        throw toDeviceFailure(e);
+      }
+    },
+  };
+}
+
+export type DeviceActivities = ReturnType<typeof createDeviceActivities>;

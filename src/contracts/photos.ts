@@ -1,0 +1,46 @@
+/** Messages, inputs, results and ids of the photo processes. Never the bytes: paths, ids and counters. */
+import { defineQuery } from '@temporalio/workflow';
+
+// ---------------------------------------------------------------- bulk photo import
+
+/** Where a photo dump is on the server: a folder, or a zip saved by the API. Never the bytes. */
+export type ImportSource = { kind: 'folder'; path: string } | { kind: 'zip'; path: string };
+
+export type PhotoImportOutcomeName = 'imported' | 'unchanged' | 'unknownCi' | 'failedCheck' | 'unreadable' | 'skipped';
+export type PhotoImportCounts = Record<PhotoImportOutcomeName, number>;
+
+export interface PhotoImportCarried {
+  total: number;
+  processed: number;
+  cursor: string | null;
+  counts: PhotoImportCounts;
+  continuedAsNew: number;
+}
+
+export interface PhotoImportInput {
+  /** The photo_import row the API created. */
+  importId: string;
+  source: ImportSource;
+  batchSize?: number;
+  continueAsNewAfterEvents?: number;
+  carried?: PhotoImportCarried;
+}
+
+export type PhotoImportState = 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface PhotoImportProgress {
+  importId: string;
+  total: number;
+  processed: number;
+  percent: number;
+  counts: PhotoImportCounts;
+  state: PhotoImportState;
+  /** Why the import failed as a whole; null while it runs and when it completed. */
+  reason: string | null;
+  continuedAsNew: number;
+}
+
+export type PhotoImportResult = Omit<PhotoImportProgress, 'percent'>;
+
+export const photoImportWorkflowId = (importId: string): string => `photo-import:${importId}`;
+export const importProgressQuery = defineQuery<PhotoImportProgress>('importProgress');

@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+import type { DeviceAuthenticator } from '../targets/devices/client/broker';
+import { rows, type Db } from '../db/repositories/devices/device-people';
+import type { DeviceSecretVerifier } from '../security/device-secret';
+
+/**
+ * Which secret a session logged in with, without keeping the hash itself: a rotation writes a new hash (new
+ * salt), so the tag changes and sessions with the old one can be told apart (device-gateway.ts drops them).
+ */
+export function credentialTag(secretHash: string): string {
+  return createHash('sha256').update(secretHash).digest('hex').slice(0, 32);
+}
+
+/**
+ * The broker's device login against the registry (digest "Transport"). Every login costs one scrypt, registered
+ * or not (DeviceSecretVerifier), so the answer time does not reveal which device ids exist.
+ */
+export function registryAuthenticator(db: Db, verifier: DeviceSecretVerifier): DeviceAuthenticator {
+  return async (deviceId, secret) => {
+    const [row] = await rows<{ secret_hash: string }>(db, 'select secret_hash from device where id = ?', [deviceId]);
+    const ok = await verifier.verify(secret, row?.secret_hash);
+    return ok && row !== undefined ? { credential: credentialTag(row.secret_hash) } : false;
+  };
+}

@@ -1,0 +1,286 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import net from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { createBroker as createAedes, type AuthenticateError, type Client } from 'aedes';
+import type { Logger } from '../../../logger';
+import { mayPublish, maySubscribe, type Principal } from './broker-acl';
+import { CLOUD_QOS, isValidDeviceId } from '../protocol/topics';
+import { MqttFrameGuard } from './mqtt-frame-guard';
+
+/**
+ * The embedded MQTT broker devices and the gateway meet on (digest "Transport"). Devices log in with
+ * client id = username = device id and their own secret; the gateway with its own account. Topic rules are in
+ * broker-acl.ts (with the Mosquitto equivalent). Online/offline is reported to a hook because the seed has no
+ * heartbeat message: MQTT's connection, keep-alive and last will are the presence signal, and §1 needs it
+ * ("When the device is detected offline, pause its sync").
+ */
+
+export interface GatewayCredentials {
+  /** Also the prefix of the gateway's client ids: `name` or `name-<anything>` (one per worker). */
+  username: string;
+  password: string;
+}
+
+/**
+ * A login the authenticator accepted. `credential` names the secret it was checked against (not the secret):
+ * whoever later revokes that secret can tell the sessions that logged in with it from newer ones.
+ */
+export interface DeviceLogin {
+  credential: string;
+}
+
+/** Injected so the broker knows nothing of where secrets live (database, config). False refuses the login. */
+export type DeviceAuthenticator = (deviceId: string, secret: string) => Promise<DeviceLogin | false>;
+
+/** A device connection the broker holds now. */
+export interface DeviceSession {
+  deviceId: string;
+  credential: string;
+}
+
+export type PresenceReason =
+  | 'connected'
+  /** The device sent DISCONNECT. */
+  | 'disconnect'
+  /** Nothing heard for 1.5 × keep-alive (MQTT 3.1.1 §3.1.2.10); its last will, if any, was published. */
+  | 'keepaliveTimeout'
+  /** Socket closed or failed without DISCONNECT, or taken over by a newer connection; last will published. */
+  | 'connectionLost'
+  /** gatesync closed it: the device was deleted or its secret rotated. */
+  | 'revoked';
+
+export interface PresenceEvent {
+  deviceId: string;
+  online: boolean;
+  reason: PresenceReason;
+  at: Date;
+}
+
+export type PresenceListener = (event: PresenceEvent) => void;
+
+export interface BrokerOptions {
+  /** 0 = a free port. */
+  port?: number;
+  host?: string;
+  authenticate: DeviceAuthenticator;
+  gatewayCredentials: GatewayCredentials;
+  logger: Logger;
+  /**
+   * Largest MQTT packet accepted from anyone. choice: 4 MiB — room for a `user_sync` batch with face features;
+   * device uploads are further capped by the gateway's message limit (messages.ts).
+   */
+  maxPacketBytes?: number;
+  /** A socket that sends no CONNECT within this time is closed (aedes default 30 s). */
+  connectTimeoutMs?: number;
+  onPresence?: PresenceListener;
+}
+
+export interface CloudBroker {
+  url: string;
+  port: number;
+  isOnline(deviceId: string): boolean;
+  /** The device connections held now, with the credential each logged in with. */
+  sessions(): DeviceSession[];
+  /**
+   * Closes the device's connection at once (presence reason `revoked`); with `credential`, only if that is what
+   * the connection logged in with (a newer login with the new secret stays). True when one was closed.
+   */
+  revoke(deviceId: string, credential?: string): boolean;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MAX_PACKET_BYTES = 4 * 1024 * 1024;
+
+// CONNACK return codes (MQTT 3.1.1 §3.2.2.3); aedes types them as a const enum.
+const IDENTIFIER_REJECTED = 2;
+const SERVER_UNAVAILABLE = 3;
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+function refusal(returnCode: number, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+/** Constant-time comparison that does not leak the length either. */
+function secretsEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+export async function startBroker(opts: BrokerOptions): Promise<CloudBroker> {
+  const log = opts.logger.child({ component: 'cloud-broker' });
+  const maxPacketBytes = opts.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  const gateway = opts.gatewayCredentials;
+  const principals = new WeakMap<Client, Principal>();
+  const keepaliveExpired = new WeakSet<Client>();
+  const revoked = new WeakSet<Client>();
+  const credentials = new WeakMap<Client, string>();
+  /** The connection that currently speaks for each online device (a takeover leaves a stale one behind). */
+  const current = new Map<string, Client>();
+  const emitPresence = (event: PresenceEvent) => {
+    try {
+      opts.onPresence?.(event);
+    } catch (err) {
+      log.error({ err, deviceId: event.deviceId }, 'presence listener failed');
+    }
+  };
+
+  const aedes = createAedes({ connectTimeout: opts.connectTimeoutMs ?? 30_000 });
+
+  aedes.authenticate = (client, username, password, done) => {
+    const clientId = client.id;
+    if (username === undefined || password === undefined) {
+      done(refusal(BAD_USERNAME_OR_PASSWORD, 'username and password required'), false);
+      return;
+    }
+    const secret = Buffer.from(password).toString('utf8');
+    if (username === gateway.username) {
+      if (clientId !== gateway.username && !clientId.startsWith(`${gateway.username}-`)) {
+        done(refusal(IDENTIFIER_REJECTED, 'gateway client id must start with its username'), false);
+        return;
+      }
+      if (!secretsEqual(secret, gateway.password)) {
+        log.warn({ clientId }, 'gateway login refused: wrong password');
+        done(refusal(BAD_USERNAME_OR_PASSWORD, 'bad credentials'), false);
+        return;
+      }
+      principals.set(client, { kind: 'gateway' });
+      done(null, true);
+      return;
+    }
+    if (!isValidDeviceId(username)) {
+      done(refusal(IDENTIFIER_REJECTED, 'not a valid device id'), false);
+      return;
+    }
+    if (clientId !== username) {
+      log.warn({ clientId, deviceId: username }, 'device login refused: client id differs from username');
+      done(refusal(NOT_AUTHORIZED, 'client id must equal the device id'), false);
+      return;
+    }
+    opts.authenticate(username, secret).then(
+      (login) => {
+        if (login === false) {
+          log.warn({ deviceId: username }, 'device login refused: wrong secret or unknown device');
+          done(refusal(BAD_USERNAME_OR_PASSWORD, 'bad credentials'), false);
+          return;
+        }
+        principals.set(client, { kind: 'device', deviceId: username });
+        credentials.set(client, login.credential);
+        done(null, true);
+      },
+      (err: unknown) => {
+        log.error({ err, deviceId: username }, 'device authentication failed');
+        done(refusal(SERVER_UNAVAILABLE, 'authentication unavailable'), false);
+      },
+    );
+  };
+
+  aedes.authorizePublish = (client, packet, callback) => {
+    // The broker's own $SYS messages have no client.
+    if (client === null) return callback(null);
+    const who = principals.get(client);
+    const refuse = (why: string) => {
+      log.warn({ clientId: client.id, topic: packet.topic, why }, 'publish refused; closing the connection');
+      callback(new Error(why));
+    };
+    if (who === undefined) return refuse('not authenticated');
+    // Retained commands or events would be replayed to the next subscriber as if new.
+    if (packet.retain) return refuse('retained messages are not allowed');
+    if (packet.payload.length > maxPacketBytes) return refuse('payload too large');
+    if (!mayPublish(who, packet.topic)) return refuse('topic not allowed');
+    callback(null);
+  };
+
+  aedes.authorizeSubscribe = (client, subscription, callback) => {
+    const who = principals.get(client);
+    if (who === undefined || !maySubscribe(who, subscription.topic)) {
+      log.warn({ clientId: client.id, topic: subscription.topic }, 'subscription refused');
+      // null negates the subscription: SUBACK 0x80 for it, the connection stays up.
+      callback(null, null);
+      return;
+    }
+    callback(null, { ...subscription, qos: Math.min(subscription.qos, CLOUD_QOS) as 0 | 1 });
+  };
+
+  aedes.on('client', (client) => {
+    const who = principals.get(client);
+    if (who?.kind !== 'device') return;
+    current.set(who.deviceId, client);
+    log.debug({ deviceId: who.deviceId }, 'device online');
+    emitPresence({ deviceId: who.deviceId, online: true, reason: 'connected', at: new Date() });
+  });
+
+  aedes.on('keepaliveTimeout', (client) => keepaliveExpired.add(client));
+
+  aedes.on('clientDisconnect', (client) => {
+    const who = principals.get(client);
+    if (who?.kind !== 'device' || current.get(who.deviceId) !== client) return;
+    current.delete(who.deviceId);
+    // aedes sets `_disconnected` only when it received a DISCONNECT packet (lib/handlers/index.js).
+    const clean = (client as unknown as { _disconnected?: boolean })._disconnected === true;
+    const reason: PresenceReason = revoked.has(client)
+      ? 'revoked'
+      : keepaliveExpired.has(client)
+        ? 'keepaliveTimeout'
+        : clean
+          ? 'disconnect'
+          : 'connectionLost';
+    log.debug({ deviceId: who.deviceId, reason }, 'device offline');
+    emitPresence({ deviceId: who.deviceId, online: false, reason, at: new Date() });
+  });
+
+  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+
+  const sockets = new Set<Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    // A command and its answer are small request/response frames: Nagle + delayed ACK would add ~40 ms per hop.
+    socket.setNoDelay(true);
+    socket.on('close', () => sockets.delete(socket));
+    aedes.handle(socket);
+    // aedes reads with 'readable' + read(); read() emits 'data' before aedes parses the chunk, and a 'data'
+    // listener does not switch a socket with a 'readable' listener to flowing mode.
+    const guard = new MqttFrameGuard(maxPacketBytes);
+    socket.on('data', (chunk: Buffer) => {
+      const problem = guard.feed(chunk);
+      if (problem !== undefined && !socket.destroyed) {
+        log.warn({ remote: socket.remoteAddress, problem }, 'oversized or malformed MQTT packet; closing');
+        socket.destroy();
+      }
+    });
+  });
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  log.info({ host, port }, 'cloud MQTT broker listening');
+
+  return {
+    url: `mqtt://${urlHost}:${port}`,
+    port,
+    isOnline: (deviceId) => current.has(deviceId),
+    sessions: () => [...current].map(([deviceId, client]) => ({ deviceId, credential: credentials.get(client) ?? '' })),
+    revoke: (deviceId, credential) => {
+      const client = current.get(deviceId);
+      if (client === undefined || (credential !== undefined && credentials.get(client) !== credential)) return false;
+      revoked.add(client);
+      log.info({ deviceId }, 'device connection revoked');
+      client.close();
+      return true;
+    },
+    close: async () => {
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await serverClosed;
+    },
+  };
+}
