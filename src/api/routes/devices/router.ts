@@ -1,14 +1,34 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ApiDeps } from '../../deps';
 import { answers, route, type ApiRoute } from '../../route-registry';
-import { answerRows } from '../../answer-rows';
+import {
+  assignPeople,
+  clearCapacityAlert,
+  findDeviceView,
+  listChecks,
+  listDeviceViews,
+  listPresence,
+  patchDevice,
+  resyncView,
+  unassignPerson,
+  knownCis,
+} from '../../../db/repositories/devices/device-views';
 import { badRequest, conflict, HttpError, notFound } from '../../http-errors';
 import { DEFAULT_MODEL_PARAMS, type ModelParams } from '../../../targets/devices/protocol/model-params';
 import type { DeviceConfigParam } from '../../../db/entities';
-import { deleteDevice, DuplicateDeviceError, registerDevice, rotateDeviceSecret } from '../../../db/repositories/devices/device-registry';
-import { enqueueDiff, type Db } from '../../../db/repositories/devices/device-people';
-import { signalDeviceSync, terminateDeviceWorkflows, type DeviceSyncStarter } from '../../../temporal-client/device-sync-client';
-import { alertHistory, clearDeviceAlerts } from '../../../db/repositories/devices/device-alerts';
+import {
+  deleteDevice,
+  DuplicateDeviceError,
+  registerDevice,
+  rotateDeviceSecret,
+} from '../../../db/repositories/devices/device-registry';
+import type { Db } from '../../../db/repositories/devices/device-people';
+import {
+  signalDeviceSync,
+  terminateDeviceWorkflows,
+  type DeviceSyncStarter,
+} from '../../../temporal-client/device-sync-client';
+import { alertHistory } from '../../../db/repositories/devices/device-alerts';
 import {
   deviceFullResyncWorkflowId,
   deviceQueueChangedSignal,
@@ -32,7 +52,7 @@ import {
   type ModelBody,
   type PropertiesBody,
 } from './schemas';
-import { DEVICE_COLUMNS, deviceView, withLiveCursor, type DeviceRowView } from './views';
+import { deviceView, withLiveCursor, type DeviceRowView } from './views';
 import { runDeviceCommand } from './commands';
 
 const { json, error } = answers;
@@ -100,7 +120,7 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
     defaults: deps.devices?.syncDefaults ?? {},
   });
   const load = async (id: string): Promise<DeviceRowView> => {
-    const [row] = await answerRows<DeviceRowView>(db(), `select ${DEVICE_COLUMNS} from device d where d.id = ?`, [id]);
+    const row = await findDeviceView(db(), id);
     if (row === undefined) throw notFound(`device ${id}`);
     return row;
   };
@@ -149,9 +169,7 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: json('{ items }') },
       handler: async (_input, res) => {
         res.json({
-          items: (await answerRows<DeviceRowView>(db(), `select ${DEVICE_COLUMNS} from device d order by d.id`)).map(
-            deviceView,
-          ),
+          items: (await listDeviceViews(db())).map(deviceView),
         });
       },
     }),
@@ -176,29 +194,12 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: json('the device'), 404: error },
       handler: async ({ params, body }, res) => {
         const current = await load(params.id);
-        await db().transaction(async (trx) => {
-          if (body.name !== undefined)
-            await trx.raw('update device set name = ?, updated_at = now() where id = ?', [body.name, params.id]);
-          if (body.model !== undefined) {
-            await trx.raw('update device set model = ?::jsonb, updated_at = now() where id = ?', [
-              JSON.stringify(modelOf(body.model, current.model as unknown as ModelParams)),
-              params.id,
-            ]);
-          }
-          if (body.config !== undefined) {
-            await trx.raw('update device set config_params = ?::jsonb, updated_at = now() where id = ?', [
-              JSON.stringify(configOf(body.config as Record<string, DeviceConfigParam>)),
-              params.id,
-            ]);
-          }
-          if (body.careers !== undefined) {
-            await trx.raw('update device set careers = ?::jsonb, updated_at = now() where id = ?', [
-              JSON.stringify(body.careers),
-              params.id,
-            ]);
-            // Who the device should hold changed: queue the difference.
-            await enqueueDiff(trx, params.id);
-          }
+        await patchDevice(db(), params.id, {
+          name: body.name,
+          model: body.model === undefined ? undefined : modelOf(body.model, current.model as unknown as ModelParams),
+          configParams:
+            body.config === undefined ? undefined : configOf(body.config as Record<string, DeviceConfigParam>),
+          careers: body.careers,
         });
         if (body.careers !== undefined) await wake(params.id);
         res.json(deviceView(await load(params.id)));
@@ -229,7 +230,7 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
     route({
       method: 'post',
       path: '/api/devices/:id/rotate-secret',
-      summary: "A new secret for a door, shown once; sessions that logged in with the old one are dropped",
+      summary: 'A new secret for a door, shown once; sessions that logged in with the old one are dropped',
       params: deviceIdParams,
       responses: { 200: json('{ id, secret }: the new secret, shown this once'), 404: error },
       handler: async ({ params }, res) => {
@@ -262,21 +263,12 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: json('{ assigned }'), 404: error },
       handler: async ({ params, body }, res) => {
         await load(params.id);
-        const people = await answerRows<{ id: string; ci: string }>(
-          db(),
-          'select id, ci from person where ci = any(?::text[])',
-          [body.cis],
-        );
-        const unknown = body.cis.filter((ci) => !people.some((p) => p.ci === ci));
+        const known = await knownCis(db(), body.cis);
+        const unknown = body.cis.filter((ci) => !known.includes(ci));
         if (unknown.length > 0) throw notFound(`people ${unknown.slice(0, 20).join(', ')}`);
-        // The assignment trigger queues each person for the device.
-        await db().raw(
-          `insert into device_assignment (device_id, person_id, created_at) select ?, id, now() from person where ci = any(?::text[])
-           on conflict do nothing`,
-          [params.id, body.cis],
-        );
+        await assignPeople(db(), params.id, body.cis);
         await wake(params.id);
-        res.json({ assigned: people.length });
+        res.json({ assigned: known.length });
       },
     }),
 
@@ -287,13 +279,8 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
       params: assignmentParams,
       responses: { 204: answers.empty('unassigned'), 404: error },
       handler: async ({ params }, res) => {
-        const removed = (await db().raw(
-          'delete from device_assignment where device_id = ? and person_id = (select id from person where ci = ?)',
-          [params.id, params.ci],
-        )) as {
-          rowCount: number;
-        };
-        if (removed.rowCount === 0) throw notFound(`assignment of ${params.ci} to device ${params.id}`);
+        if (!(await unassignPerson(db(), params.id, params.ci)))
+          throw notFound(`assignment of ${params.ci} to device ${params.id}`);
         await wake(params.id);
         res.status(204).end();
       },
@@ -391,12 +378,7 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
             throw e;
           }
         };
-        const [resyncRow] = await answerRows<{ runKey: string; total: number; sent: number }>(
-          db(),
-          `select run_key as "runKey", reason, state, total, sent, batches, reset_acked as "resetAcked", started_at as "startedAt", finished_at as "finishedAt"
-           from device_resync where device_id = ?`,
-          [params.id],
-        );
+        const resyncRow = await resyncView(db(), params.id);
         res.json({
           deviceId: params.id,
           online: d.online,
@@ -423,10 +405,7 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: json('{ queued }'), 404: error },
       handler: async ({ params }, res) => {
         await load(params.id);
-        const queued = await db().transaction(async (trx) => {
-          await clearDeviceAlerts(trx, params.id, ['capacityFull'], 'admin');
-          return enqueueDiff(trx, params.id);
-        });
+        const queued = await clearCapacityAlert(db(), params.id);
         await wake(params.id);
         res.json({ queued });
       },
@@ -441,12 +420,7 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: json('{ items }'), 404: error },
       handler: async ({ params, query }, res) => {
         await load(params.id);
-        const items = await answerRows(
-          db(),
-          `select id::text, mid, received_at as "receivedAt", size, hash, reason, outcome, expected_size as "expectedSize", expected_hash as "expectedHash",
-             detail, evaluated_at as "evaluatedAt" from device_check where device_id = ? order by id desc limit ?`,
-          [params.id, query.limit],
-        );
+        const items = await listChecks(db(), params.id, query.limit);
         res.json({ items });
       },
     }),
@@ -461,11 +435,7 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
       handler: async ({ params, query }, res) => {
         await load(params.id);
         res.json({
-          items: await answerRows(
-            db(),
-            'select online, reason, at from device_presence where device_id = ? order by id desc limit ?',
-            [params.id, query.limit],
-          ),
+          items: await listPresence(db(), params.id, query.limit),
         });
       },
     }),

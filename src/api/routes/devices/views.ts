@@ -1,32 +1,7 @@
+import type { DeviceRowView } from '../../../db/repositories/devices/device-views';
 import type { DeviceResyncProgress } from '../../../contracts';
 
-/** A device row as `answerRows` reads it (timestamps already ISO 8601); the API shows it without the secret hash. */
-export interface DeviceRowView {
-  id: string;
-  name: string;
-  model: Record<string, unknown>;
-  config_params: Record<string, unknown>;
-  properties: Record<string, unknown>;
-  opening_hours: unknown;
-  careers: string[];
-  online: boolean;
-  online_changed_at: string | null;
-  last_seen_at: string | null;
-  door_status: number | null;
-  door_status_at: string | null;
-  capacity_full_at: string | null;
-  busy_at: string | null;
-  last_sync_error: string | null;
-  created_at: string;
-  updated_at: string;
-  queued?: number;
-  held?: number;
-}
-
-export const DEVICE_COLUMNS = `d.id, d.name, d.model, d.config_params, d.properties, d.opening_hours, d.careers, d.online, d.online_changed_at,
-  d.last_seen_at, d.door_status, d.door_status_at, d.capacity_full_at, d.busy_at, d.last_sync_error, d.created_at, d.updated_at,
-  (select count(distinct o.user_id)::int from device_sync_op o where o.device_id = d.id) as queued,
-  (select count(*)::int from device_user u where u.device_id = d.id) as held`;
+export type { DeviceRowView } from '../../../db/repositories/devices/device-views';
 
 export function deviceView(r: DeviceRowView) {
   return {
