@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DeviceAuthenticator } from '../targets/devices/client/broker';
-import { rows, type Db } from '../db/repositories/devices/device-people';
+import type { Db } from '../db/repositories/devices/device-people';
+import { deviceSecretHash } from '../db/repositories/devices/device-state';
 import type { DeviceSecretVerifier } from '../security/device-secret';
 
 /**
@@ -17,8 +18,8 @@ export function credentialTag(secretHash: string): string {
  */
 export function registryAuthenticator(db: Db, verifier: DeviceSecretVerifier): DeviceAuthenticator {
   return async (deviceId, secret) => {
-    const [row] = await rows<{ secret_hash: string }>(db, 'select secret_hash from device where id = ?', [deviceId]);
-    const ok = await verifier.verify(secret, row?.secret_hash);
-    return ok && row !== undefined ? { credential: credentialTag(row.secret_hash) } : false;
+    const hash = await deviceSecretHash(db, deviceId);
+    const ok = await verifier.verify(secret, hash);
+    return ok && hash !== undefined ? { credential: credentialTag(hash) } : false;
   };
 }

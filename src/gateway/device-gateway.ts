@@ -8,7 +8,8 @@ import type { UpMessage } from '../targets/devices/protocol/messages';
 import { devicePresenceSignal, deviceQueueChangedSignal, deviceSyncCheckSignal } from '../contracts/devices';
 import { CaptureStore } from './capture-store';
 import { DeviceInbox } from '../db/repositories/devices/device-inbox';
-import { DEVICE_SYNC_CHANNEL, rows, type Db } from '../db/repositories/devices/device-people';
+import { DEVICE_SYNC_CHANNEL, type Db } from '../db/repositories/devices/device-people';
+import { devicesWithQueuedOps, markAllOffline } from '../db/repositories/devices/device-state';
 import { DeviceSecretVerifier } from '../security/device-secret';
 import { registryAuthenticator } from './device-authenticator';
 import { DEVICE_REVOKED_CHANNEL, staleSessions } from '../db/repositories/devices/session-revocation';
@@ -101,10 +102,7 @@ export class DeviceGateway {
     const early: PresenceEvent[] = [];
     if (opts.mqtt.url === undefined) {
       // Nobody is connected to a broker that just started: stale "online" flags from a previous run are wrong.
-      await db.raw(
-        `with u as (update device set online = false, online_changed_at = now() where online returning id)
-         insert into device_presence (device_id, online, reason, at) select id, false, 'gatewayRestart', now() from u`,
-      );
+      await markAllOffline(db, 'gatewayRestart');
       broker = await startBroker({
         port: opts.mqtt.port,
         host: opts.mqtt.host,
@@ -290,8 +288,7 @@ export class DeviceGateway {
     this.listener = pg;
     // What was queued or revoked while nobody listened (no gateway yet, or a lost connection) is acted on now.
     try {
-      const pending = await rows<{ device_id: string }>(this.db, 'select distinct device_id from device_sync_op');
-      for (const p of pending) this.wake(p.device_id);
+      for (const deviceId of await devicesWithQueuedOps(this.db)) this.wake(deviceId);
       await this.recheckSessions();
     } catch (err) {
       this.log.warn({ err }, 'could not catch up after (re)connecting the device listener; the periodic re-check will');

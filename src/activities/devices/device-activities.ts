@@ -4,7 +4,7 @@ import { CloudDeviceError } from '../../targets/devices/client/errors';
 import type { AnswerTo, RequestCmd, RequestOptions, SendOptions } from '../../targets/devices/client/gateway-client';
 import type { DownCmd, DownFields } from '../../targets/devices/protocol/messages';
 import { acknowledge, pendingAfterFold, planBatch, queuedUsers } from '../../db/repositories/devices/device-queue';
-import { desiredPage, expectedHash, rows, upsertEntry, type Db, type DesiredPage, type DesiredRow } from '../../db/repositories/devices/device-people';
+import { desiredPage, expectedHash, upsertEntry, type Db, type DesiredPage, type DesiredRow } from '../../db/repositories/devices/device-people';
 import { beginResync, finishResync, flushResync, loadResync, setResyncState } from '../../db/repositories/devices/device-resync-store';
 import { clearDeviceAlerts, raiseDeviceAlert, type AlertClearCause } from '../../db/repositories/devices/device-alerts';
 import { hashesEqual } from '../../targets/devices/protocol/xor-hash';
@@ -19,6 +19,14 @@ import {
 } from '../../contracts/devices';
 import type { CheckOutcome, ResyncState } from '../../db/entities';
 import { heartbeat } from '../heartbeat';
+import {
+  deviceSyncState,
+  findSyncCheck,
+  mergeProperties,
+  recordCheckOutcome,
+  saveOpeningHours,
+  type DeviceSyncState,
+} from '../../db/repositories/devices/device-state';
 
 /** What device activities need from the gateway: `CloudGatewayClient` is one. */
 export interface DeviceLink {
@@ -34,13 +42,7 @@ export interface DeviceActivityDeps {
   requestTimeoutMs: number;
 }
 
-interface DeviceRow {
-  online: boolean;
-  user_sync_size: number;
-  capacity_full: boolean;
-  /** The busy alert or a sync error is open: the next success clears them. */
-  sync_alerted: boolean;
-}
+type DeviceRow = DeviceSyncState;
 
 /** Per-batch flush of a full resync's acknowledgements: at most this many entries or this long unwritten. */
 const RESYNC_FLUSH_ENTRIES = 1000;
@@ -71,14 +73,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
   };
 
   async function loadDevice(deviceId: string): Promise<DeviceRow | undefined> {
-    const [r] = await rows<DeviceRow>(
-      db(),
-      `select online, greatest(1, coalesce((model->>'userSyncSize')::int, 1)) as user_sync_size, capacity_full_at is not null as capacity_full,
-         (busy_at is not null or last_sync_error is not null) as sync_alerted
-       from device where id = ?`,
-      [deviceId],
-    );
-    return r;
+    return deviceSyncState(db(), deviceId);
   }
 
   async function userSync(deviceId: string, payload: DownFields<'user_sync'>['payload']) {
@@ -354,11 +349,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
      * were in flight when the check arrived), in which case the comparison means nothing and is ignored.
      */
     async evaluateSyncCheck(input: { deviceId: string; checkId: string; stale: boolean }): Promise<{ outcome: CheckOutcome; reason: number }> {
-      const [check] = await rows<{ size: number; hash: string; reason: number; outcome: CheckOutcome }>(
-        db(),
-        'select size, hash, reason, outcome from device_check where id = ? and device_id = ?',
-        [input.checkId, input.deviceId],
-      );
+      const check = await findSyncCheck(db(), input.deviceId, input.checkId);
       if (check === undefined) return { outcome: 'ignoredPending', reason: 0 };
       if (check.outcome !== 'pending') return { outcome: check.outcome, reason: check.reason };
       const d = await loadDevice(input.deviceId);
@@ -387,10 +378,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           } else outcome = 'mismatch';
         }
       }
-      await db().raw(
-        `update device_check set outcome = ?, detail = ?, expected_size = ?, expected_hash = ?, evaluated_at = now() where id = ?`,
-        [outcome, detail, expected?.size ?? null, expected?.hash ?? null, input.checkId],
-      );
+      await recordCheckOutcome(db(), input.checkId, outcome, detail, expected);
       return { outcome, reason: check.reason };
     },
 
@@ -406,7 +394,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         if (input.kind === 'openingHours') {
           const a = await link().request(input.deviceId, 'access_time_config', { payload: { times: input.times } }, { timeoutMs: deps.requestTimeoutMs });
           const { code, msg } = a.data.payload;
-          if (code === 0) await db().raw('update device set opening_hours = ?::jsonb where id = ?', [JSON.stringify(input.times), input.deviceId]);
+          if (code === 0) await saveOpeningHours(db(), input.deviceId, input.times);
           return { ...base, code, msg: msg ?? null };
         }
         const a = await link().request(input.deviceId, 'property_update', { payload: { properties: input.properties } }, { timeoutMs: deps.requestTimeoutMs });
@@ -416,7 +404,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           const values = Object.fromEntries(
             input.properties.map((p) => [p.property, { value: p.value, ...(p.ext_value !== undefined ? { extValue: p.ext_value } : {}), setAt }]),
           );
-          await db().raw('update device set properties = properties || ?::jsonb where id = ?', [JSON.stringify(values), input.deviceId]);
+          await mergeProperties(db(), input.deviceId, values);
         }
         return { ...base, code, msg: msg ?? null };
       } catch (e) {
