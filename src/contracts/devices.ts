@@ -175,3 +175,10 @@ export const isDeviceCommandOf = (workflowId: string, deviceId: string): boolean
   const prefix = `device-command:${deviceId}:`;
   return workflowId.startsWith(prefix) && /^[A-Za-z]+:[^:]+$/.test(workflowId.slice(prefix.length));
 };
+
+/** The device workflow type names, written once (replay.test.ts holds histories under these names). */
+export const DeviceWorkflow = {
+  deviceSync: 'deviceSync',
+  deviceFullResync: 'deviceFullResync',
+  deviceCommand: 'deviceCommand',
+} as const;

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/workflow';
 import {
+  DeviceWorkflow,
   deviceFullResyncWorkflowId,
   deviceSyncWorkflowId,
   isDeviceCommandOf,
@@ -28,7 +29,7 @@ export async function signalDeviceSync<A extends unknown[]>(
   ...args: A
 ): Promise<void> {
   const input: DeviceSyncInput = { deviceId, ...s.defaults };
-  await s.temporal.workflow.signalWithStart<(input: DeviceSyncInput) => Promise<void>, unknown[]>('deviceSync', {
+  await s.temporal.workflow.signalWithStart<(input: DeviceSyncInput) => Promise<void>, unknown[]>(DeviceWorkflow.deviceSync, {
     taskQueue: s.taskQueue,
     workflowId: deviceSyncWorkflowId(deviceId),
     args: [input],
@@ -43,7 +44,7 @@ export async function signalDeviceSync<A extends unknown[]>(
  */
 export async function terminateDeviceWorkflows(temporal: Client, deviceId: string, reason: string): Promise<void> {
   const ids = [deviceSyncWorkflowId(deviceId), deviceFullResyncWorkflowId(deviceId)];
-  const commands = temporal.workflow.list({ query: `WorkflowType = 'deviceCommand' AND ExecutionStatus = 'Running'` });
+  const commands = temporal.workflow.list({ query: `WorkflowType = '${DeviceWorkflow.deviceCommand}' AND ExecutionStatus = 'Running'` });
   for await (const w of commands) {
     if (isDeviceCommandOf(w.workflowId, deviceId)) ids.push(w.workflowId);
   }
