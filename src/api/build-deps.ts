@@ -18,6 +18,8 @@ export function buildApiDeps(p: {
   logger: Logger;
   /** Shared with an in-process worker (npm start); otherwise the API builds its own. */
   photos?: PhotoPipeline;
+  /** The process's secret box (createDeps); otherwise one from GATESYNC_SECRET_KEY. */
+  secrets?: SecretBox;
 }): ApiDeps {
   return {
     orm: p.orm,
@@ -27,7 +29,7 @@ export function buildApiDeps(p: {
     logger: p.logger,
     bodyLimit: p.config.api.bodyLimit,
     photoLimit: p.config.api.photoLimit,
-    secrets: new SecretBox(requireKey(p.config)),
+    secrets: p.secrets ?? new SecretBox(requireKey(p.config)),
     terminalSync: { pacingMs: p.config.terminals.pacingMs, busyPauseMs: p.config.terminals.busyPauseMs },
     photos: p.photos ?? { settings: p.config.photos.settings, faces: new FaceIndexStore() },
     defaultPacingMs: p.config.sync.pacingMs,

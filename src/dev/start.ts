@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { ConfigError, hikCentralSyncSettings, loadConfig, type Config } from '../config';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { activityDeps } from '../deps';
 import { createLogger } from '../logger';
 import { initOrm, migrateUp } from '../db/orm';
 import { createHikCentralClient } from '../targets/hikcentral/client/factory';
@@ -155,16 +156,7 @@ async function main(): Promise<void> {
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: {
-        orm,
-        hikcentral,
-        settings: hikCentralSyncSettings(config),
-        photos,
-        terminals,
-        terminalValidityDays: config.terminals.validityDays,
-        terminalCapturePollMs: config.terminals.capturePollMs,
-        devices: { link: gateway.client, requestTimeoutMs: config.devices.requestTimeoutMs },
-      },
+      deps: activityDeps(config, { orm, hikcentral, photos, terminals }, { link: gateway.client, requestTimeoutMs: config.devices.requestTimeoutMs }),
     }));
     const workerRun = worker.run();
     stops.push([
@@ -194,7 +186,7 @@ async function main(): Promise<void> {
     // The default import folder is gatesync's own (people's photos: owner-only); one the user names is theirs.
     if (config.photos.importRoot === undefined) ensurePrivateDirSync(apiConfig.photos.importRoot as string);
     else mkdirSync(config.photos.importRoot, { recursive: true });
-    const app = createApp(buildApiDeps({ config: apiConfig, orm, temporal, hikcentral, token: token.value, logger, photos }));
+    const app = createApp(buildApiDeps({ config: apiConfig, orm, temporal, hikcentral, token: token.value, logger, photos, secrets }));
     const server: Server = await setupStep(`start the API on ${config.api.host}:${config.api.port}`, () => listen(app, config.api.port, config.api.host));
     stops.push(['api', () => new Promise<void>((r) => server.close(() => r()))]);
     const fleet = await setupStep('start the simulated doors', () => startDemoDevices({ orm, url: gateway.url, count: config.devices.simCount, dataDir: config.dataDir, appId: config.devices.appId, logger }));
