@@ -6,7 +6,6 @@ import type { HikCentralClient } from '../targets/hikcentral/client/client';
 import type { ApiDeps } from './deps';
 import type { PhotoPipeline } from '../photos/person-photo-store';
 import { FaceIndexStore } from '../photos/face-index-store';
-import { singleTaskQueue } from '../contracts/task-queues';
 import { SecretBox } from '../security/secret-box';
 
 export function buildApiDeps(p: {
@@ -24,7 +23,7 @@ export function buildApiDeps(p: {
   return {
     orm: p.orm,
     temporal: p.temporal,
-    queues: singleTaskQueue(p.config.temporal.taskQueue),
+    queues: p.config.temporal.queues,
     token: p.token,
     logger: p.logger,
     bodyLimit: p.config.api.bodyLimit,

@@ -10,7 +10,7 @@ import { createLogger } from '../logger';
 import { initOrm, migrateUp } from '../db/orm';
 import { createHikCentralClient } from '../targets/hikcentral/client/factory';
 import { startHikCentralSimulator } from '../targets/hikcentral/simulator/simulator';
-import { createHikCentralWorker } from '../worker/worker';
+import { createFamilyWorkers } from '../worker/worker';
 import { createApp } from '../api/app';
 import { buildApiDeps } from '../api/build-deps';
 import { FaceIndexStore } from '../photos/face-index-store';
@@ -152,17 +152,19 @@ async function main(): Promise<void> {
       logger,
     }));
     stops.push(['device gateway', () => gateway.close()]);
-    const worker = await setupStep('start the worker', () => createHikCentralWorker({
+    const worker = await setupStep('start the worker', () => createFamilyWorkers({
       connection: nativeConnection,
       namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
+      queues: config.temporal.queues,
+      families: config.worker.families,
+      maxActivities: config.worker.maxActivities,
       deps: activityDeps(config, { orm, hikcentral, photos, terminals }, { link: gateway.client, requestTimeoutMs: config.devices.requestTimeoutMs }),
     }));
     const workerRun = worker.run();
     stops.push([
       'worker',
       async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        worker.shutdown();
         await workerRun;
       },
     ]);
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
     // Read the demo terminals' capabilities (what `auto` enrolment needs), as POST /api/terminals/:id/probe would.
     for (const t of await orm.em.fork().find(Terminal, {})) {
       void temporal.workflow
-        .start('readTerminalCapabilities', { taskQueue: config.temporal.taskQueue, workflowId: `terminal-probe:${t.id}`, args: [{ terminalId: t.id }] })
+        .start('readTerminalCapabilities', { taskQueue: config.temporal.queues.terminals, workflowId: `terminal-probe:${t.id}`, args: [{ terminalId: t.id }] })
         .catch((e: unknown) => logger.warn({ err: e, terminal: t.name }, 'terminal probe not started'));
     }
     const token = adminToken(config.api.token, config.dataDir);

@@ -4,7 +4,7 @@ import { startDeviceGatewayFromConfig } from '../gateway/gateway-from-config';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { temporalSdkLogger } from '../logging/temporal-sdk-logger';
-import { createHikCentralWorker } from './worker';
+import { createFamilyWorkers } from './worker';
 import { activityDeps, createDeps, serviceAddresses } from '../deps';
 
 /** `npm run worker`: the worker against external services (DATABASE_URL, TEMPORAL_ADDRESS, HIKCENTRAL_URL). */
@@ -24,16 +24,18 @@ async function main(): Promise<void> {
   if (missing.length > 0) throw new ConfigError(missing.map(([n]) => `${n}: required by the standalone worker (npm start embeds everything instead)`));
   const deps = await createDeps(config, serviceAddresses(config), { worker: true });
   const gateway = await startDeviceGatewayFromConfig(config, { orm: deps.orm, databaseUrl: config.database.url as string, temporal: deps.temporal, logger });
-  const worker = await createHikCentralWorker({
+  const workers = await createFamilyWorkers({
     connection: deps.nativeConnection as NativeConnection,
     namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
+    queues: config.temporal.queues,
+    families: config.worker.families,
+    maxActivities: config.worker.maxActivities,
     workflowBundle: config.temporal.workflowBundlePath !== undefined ? { codePath: config.temporal.workflowBundlePath } : undefined,
     deps: activityDeps(config, deps, { link: gateway.client, requestTimeoutMs: config.devices.requestTimeoutMs }),
   });
-  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+  logger.info({ taskQueues: workers.queues }, 'worker started');
   // Worker.run() installs SIGINT/SIGTERM handlers that drain in-flight tasks before resolving.
-  await worker.run();
+  await workers.run();
   await gateway.close();
   await deps.close();
 }
