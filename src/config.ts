@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { FAMILIES, singleTaskQueue, taskQueues, type Family, type TaskQueues } from './contracts/task-queues';
 import {
   DEFAULT_PHOTO_SETTINGS,
   unsatisfiableProfile,
@@ -26,6 +28,7 @@ const bool = z
 /** `X=` (empty, as compose files often pass) means "not set", never 0. */
 const blankAsUnset = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
+const activityLimit = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(1).default(dflt));
 const port = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).default(dflt));
 
 const durationMs = (dflt: number) => z.preprocess(blankAsUnset, z.coerce.number().int().min(0).default(dflt));
@@ -47,7 +50,22 @@ const envSchema = z.object({
 
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('gatesync-hikcentral'),
+  /** Family queues are `<prefix>-<family>` (contracts/task-queues); the default keeps `gatesync-hikcentral`. */
+  TEMPORAL_TASK_QUEUE_PREFIX: z.string().min(1).default('gatesync'),
+  /** One queue for every family instead (a small deployment, or one test's worker). */
+  TEMPORAL_TASK_QUEUE: optionalString,
+  /** The families this worker serves, comma-separated; default all. */
+  WORKER_QUEUES: z.preprocess(blankAsUnset, z.string().default(FAMILIES.join(','))).pipe(
+    z
+      .string()
+      .transform((v) => v.split(',').map((f) => f.trim()).filter((f) => f !== ''))
+      .pipe(z.array(z.enum(FAMILIES)).min(1, 'name at least one of hikcentral, terminals, devices, photos')),
+  ),
+  // Image work is CPU-bound: about one activity per core; target calls mostly wait on the wire.
+  WORKER_MAX_ACTIVITIES_HIKCENTRAL: activityLimit(20),
+  WORKER_MAX_ACTIVITIES_TERMINALS: activityLimit(50),
+  WORKER_MAX_ACTIVITIES_DEVICES: activityLimit(100),
+  WORKER_MAX_ACTIVITIES_PHOTOS: activityLimit(Math.max(1, availableParallelism())),
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: optionalString,
@@ -153,7 +171,8 @@ export interface Config {
   temporal: {
     address?: string;
     namespace: string;
-    taskQueue: string;
+    /** Where each family's workflows and activities run. */
+    queues: TaskQueues;
     devPort: number;
     uiPort: number;
     uiUrl?: string;
@@ -162,6 +181,8 @@ export interface Config {
     workflowBundlePath?: string;
   };
   api: { host: string; port: number; bodyLimit: string; photoLimit: string; token?: string };
+  /** Which family queues this worker serves, and how many activities each runs at once. */
+  worker: { families: Family[]; maxActivities: Record<Family, number> };
   hikcentral: HikCentralConfig;
   sync: { pacingMs: number; busyPauseMs: number };
   photos: { importRoot?: string; zipLimit: string; settings: PhotoSettings };
@@ -259,7 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
-      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      queues: e.TEMPORAL_TASK_QUEUE !== undefined ? singleTaskQueue(e.TEMPORAL_TASK_QUEUE) : taskQueues(e.TEMPORAL_TASK_QUEUE_PREFIX),
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL,
@@ -272,6 +293,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bodyLimit: e.API_BODY_LIMIT,
       photoLimit: e.API_PHOTO_LIMIT,
       token: e.GATESYNC_API_TOKEN,
+    },
+    worker: {
+      families: e.WORKER_QUEUES,
+      maxActivities: {
+        hikcentral: e.WORKER_MAX_ACTIVITIES_HIKCENTRAL,
+        terminals: e.WORKER_MAX_ACTIVITIES_TERMINALS,
+        devices: e.WORKER_MAX_ACTIVITIES_DEVICES,
+        photos: e.WORKER_MAX_ACTIVITIES_PHOTOS,
+      },
     },
     hikcentral: {
       url: e.HIKCENTRAL_URL,

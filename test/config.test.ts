@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     expect(c.temporal).toMatchObject({
       address: undefined,
       namespace: 'default',
-      taskQueue: 'gatesync-hikcentral',
+      queues: { hikcentral: 'gatesync-hikcentral', terminals: 'gatesync-terminals', devices: 'gatesync-devices', photos: 'gatesync-photos' },
       devPort: 7233,
       uiPort: 8233,
     });
@@ -72,6 +72,19 @@ describe('loadConfig', () => {
       orgIndexCode: '7',
       validityDays: 30,
     });
+  });
+
+  it('given a queue prefix, should name every family queue after it; given TEMPORAL_TASK_QUEUE, one queue for all', () => {
+    expect(loadConfig({ TEMPORAL_TASK_QUEUE_PREFIX: 'site-a' }).temporal.queues.photos).toBe('site-a-photos');
+    expect(Object.values(loadConfig({ TEMPORAL_TASK_QUEUE: 'one' }).temporal.queues)).toEqual(['one', 'one', 'one', 'one']);
+  });
+
+  it('given WORKER_QUEUES, should serve those families only; an unknown family is a ConfigError naming it', () => {
+    expect(loadConfig({}).worker.families).toEqual(['hikcentral', 'terminals', 'devices', 'photos']);
+    expect(loadConfig({ WORKER_QUEUES: 'photos, devices' }).worker.families).toEqual(['photos', 'devices']);
+    expect(loadConfig({ WORKER_MAX_ACTIVITIES_TERMINALS: '7' }).worker.maxActivities.terminals).toBe(7);
+    expect(configError({ WORKER_QUEUES: 'photos,doors' }).message).toContain('WORKER_QUEUES');
+    expect(configError({ WORKER_MAX_ACTIVITIES_PHOTOS: '0' }).message).toContain('WORKER_MAX_ACTIVITIES_PHOTOS');
   });
 
   it('given a port that is not a number, should throw a ConfigError naming API_PORT', () => {

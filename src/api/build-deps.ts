@@ -6,7 +6,6 @@ import type { HikCentralClient } from '../targets/hikcentral/client/client';
 import type { ApiDeps } from './deps';
 import type { PhotoPipeline } from '../photos/person-photo-store';
 import { FaceIndexStore } from '../photos/face-index-store';
-import { singleTaskQueue } from '../contracts/task-queues';
 import { SecretBox } from '../security/secret-box';
 
 export function buildApiDeps(p: {
@@ -18,16 +17,18 @@ export function buildApiDeps(p: {
   logger: Logger;
   /** Shared with an in-process worker (npm start); otherwise the API builds its own. */
   photos?: PhotoPipeline;
+  /** The process's secret box (createDeps); otherwise one from GATESYNC_SECRET_KEY. */
+  secrets?: SecretBox;
 }): ApiDeps {
   return {
     orm: p.orm,
     temporal: p.temporal,
-    queues: singleTaskQueue(p.config.temporal.taskQueue),
+    queues: p.config.temporal.queues,
     token: p.token,
     logger: p.logger,
     bodyLimit: p.config.api.bodyLimit,
     photoLimit: p.config.api.photoLimit,
-    secrets: new SecretBox(requireKey(p.config)),
+    secrets: p.secrets ?? new SecretBox(requireKey(p.config)),
     terminalSync: { pacingMs: p.config.terminals.pacingMs, busyPauseMs: p.config.terminals.busyPauseMs },
     photos: p.photos ?? { settings: p.config.photos.settings, faces: new FaceIndexStore() },
     defaultPacingMs: p.config.sync.pacingMs,

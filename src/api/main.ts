@@ -1,8 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
-import { initOrm } from '../db/orm';
-import { createHikCentralClient } from '../targets/hikcentral/client/factory';
+import { createDeps, serviceAddresses } from '../deps';
 import { createApp } from './app';
 import { buildApiDeps } from './build-deps';
 
@@ -18,15 +16,12 @@ async function main(): Promise<void> {
     ['GATESYNC_SECRET_KEY', config.secretKey],
   ].filter(([, v]) => v === undefined);
   if (missing.length > 0) throw new ConfigError(missing.map(([n]) => `${n}: required by the standalone API`));
-  const orm = await initOrm(config.database.url as string);
-  const connection = await Connection.connect({ address: config.temporal.address as string });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const hikcentral = createHikCentralClient(config.hikcentral, config.hikcentral.url as string);
-  const app = createApp(buildApiDeps({ config, orm, temporal, hikcentral, token: config.api.token as string, logger }));
+  const deps = await createDeps(config, serviceAddresses(config));
+  const app = createApp(buildApiDeps({ config, ...deps, token: config.api.token as string, logger }));
   const server = app.listen(config.api.port, config.api.host, () => logger.info({ port: config.api.port }, 'API listening'));
   const stop = () => {
     server.close(() => {
-      void Promise.all([connection.close(), orm.close(), hikcentral.close()]).then(() => process.exit(0));
+      void deps.close().then(() => process.exit(0));
     });
   };
   process.on('SIGINT', stop);

@@ -4,12 +4,13 @@ import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { ConfigError, hikCentralSyncSettings, loadConfig, type Config } from '../config';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { activityDeps } from '../deps';
 import { createLogger } from '../logger';
 import { initOrm, migrateUp } from '../db/orm';
 import { createHikCentralClient } from '../targets/hikcentral/client/factory';
 import { startHikCentralSimulator } from '../targets/hikcentral/simulator/simulator';
-import { createHikCentralWorker } from '../worker/worker';
+import { createFamilyWorkers } from '../worker/worker';
 import { createApp } from '../api/app';
 import { buildApiDeps } from '../api/build-deps';
 import { FaceIndexStore } from '../photos/face-index-store';
@@ -151,26 +152,19 @@ async function main(): Promise<void> {
       logger,
     }));
     stops.push(['device gateway', () => gateway.close()]);
-    const worker = await setupStep('start the worker', () => createHikCentralWorker({
+    const worker = await setupStep('start the worker', () => createFamilyWorkers({
       connection: nativeConnection,
       namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      deps: {
-        orm,
-        hikcentral,
-        settings: hikCentralSyncSettings(config),
-        photos,
-        terminals,
-        terminalValidityDays: config.terminals.validityDays,
-        terminalCapturePollMs: config.terminals.capturePollMs,
-        devices: { link: gateway.client, requestTimeoutMs: config.devices.requestTimeoutMs },
-      },
+      queues: config.temporal.queues,
+      families: config.worker.families,
+      maxActivities: config.worker.maxActivities,
+      deps: activityDeps(config, { orm, hikcentral, photos, terminals }, { link: gateway.client, requestTimeoutMs: config.devices.requestTimeoutMs }),
     }));
     const workerRun = worker.run();
     stops.push([
       'worker',
       async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        worker.shutdown();
         await workerRun;
       },
     ]);
@@ -181,7 +175,7 @@ async function main(): Promise<void> {
     // Read the demo terminals' capabilities (what `auto` enrolment needs), as POST /api/terminals/:id/probe would.
     for (const t of await orm.em.fork().find(Terminal, {})) {
       void temporal.workflow
-        .start('readTerminalCapabilities', { taskQueue: config.temporal.taskQueue, workflowId: `terminal-probe:${t.id}`, args: [{ terminalId: t.id }] })
+        .start('readTerminalCapabilities', { taskQueue: config.temporal.queues.terminals, workflowId: `terminal-probe:${t.id}`, args: [{ terminalId: t.id }] })
         .catch((e: unknown) => logger.warn({ err: e, terminal: t.name }, 'terminal probe not started'));
     }
     const token = adminToken(config.api.token, config.dataDir);
@@ -194,7 +188,7 @@ async function main(): Promise<void> {
     // The default import folder is gatesync's own (people's photos: owner-only); one the user names is theirs.
     if (config.photos.importRoot === undefined) ensurePrivateDirSync(apiConfig.photos.importRoot as string);
     else mkdirSync(config.photos.importRoot, { recursive: true });
-    const app = createApp(buildApiDeps({ config: apiConfig, orm, temporal, hikcentral, token: token.value, logger, photos }));
+    const app = createApp(buildApiDeps({ config: apiConfig, orm, temporal, hikcentral, token: token.value, logger, photos, secrets }));
     const server: Server = await setupStep(`start the API on ${config.api.host}:${config.api.port}`, () => listen(app, config.api.port, config.api.host));
     stops.push(['api', () => new Promise<void>((r) => server.close(() => r()))]);
     const fleet = await setupStep('start the simulated doors', () => startDemoDevices({ orm, url: gateway.url, count: config.devices.simCount, dataDir: config.dataDir, appId: config.devices.appId, logger }));

@@ -19,7 +19,7 @@ export function startDeviceGatewayFromConfig(
     orm: p.orm,
     databaseUrl: p.databaseUrl,
     temporal: p.temporal,
-    taskQueue: config.temporal.taskQueue,
+    taskQueue: config.temporal.queues.devices,
     syncDefaults: { busyPauseMs: d.busyPauseMs },
     logger: p.logger,
     dataDir: config.dataDir,
