@@ -24,6 +24,22 @@ export const TerminalFailureType = {
 } as const;
 export type TerminalFailureType = (typeof TerminalFailureType)[keyof typeof TerminalFailureType];
 
+/** The terminal workflows' type names, as registered by the worker (recorded histories name them: never rename). */
+export const TerminalWorkflow = {
+  readTerminalCapabilities: 'readTerminalCapabilities',
+  captureTerminalFace: 'captureTerminalFace',
+  enrollOnTerminal: 'enrollOnTerminal',
+  syncTerminal: 'syncTerminal',
+} as const;
+
+// ---------------------------------------------------------------- probe (reference §2: capabilities)
+
+/**
+ * One id per terminal: concurrent probes of one terminal join the run already reading it instead of each sending
+ * their own requests; once it closed, the next probe starts a new run under the same id.
+ */
+export const probeTerminalWorkflowId = (terminalId: string): string => `terminal-probe:${terminalId}`;
+
 // ---------------------------------------------------------------- capture (seed 002 step 2)
 
 export interface CaptureTerminalFaceInput {
@@ -57,7 +73,8 @@ export interface EnrollOnTerminalInput {
   captureAttempts?: number;
 }
 
-export type EnrollStage = 'starting' | 'ensuringUser' | 'waitingForFace' | 'binding' | 'uploading' | 'verifying' | 'done' | 'failed';
+export type EnrollStage =
+  'starting' | 'ensuringUser' | 'waitingForFace' | 'binding' | 'uploading' | 'verifying' | 'done' | 'failed';
 
 export interface EnrollProgress {
   ci: string;
@@ -82,7 +99,8 @@ export interface EnrollOnTerminalResult {
   message: string;
 }
 
-export const enrollOnTerminalWorkflowId = (terminalId: string, ci: string): string => `terminal-enroll:${terminalId}:${ci}`;
+export const enrollOnTerminalWorkflowId = (terminalId: string, ci: string): string =>
+  `terminal-enroll:${terminalId}:${ci}`;
 export const enrollProgressQuery = defineQuery<EnrollProgress>('enrollProgress');
 
 // ---------------------------------------------------------------- terminal sync

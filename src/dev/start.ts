@@ -31,6 +31,7 @@ import { startBanner } from './start-banner';
 import { postgresLogLine } from './postgres-log-line';
 import { ensurePrivateDirSync, writePrivateFileSync } from '../security/private-files';
 import { temporalSdkLogger } from '../logging/temporal-sdk-logger';
+import { startTerminalProbe } from '../temporal-client/terminals';
 
 /**
  * `npm start`: everything on embedded defaults — PostgreSQL, the Temporal dev server with its Web
@@ -174,8 +175,7 @@ async function main(): Promise<void> {
     const temporal = new Client({ connection, namespace: config.temporal.namespace });
     // Read the demo terminals' capabilities (what `auto` enrolment needs), as POST /api/terminals/:id/probe would.
     for (const t of await orm.em.fork().find(Terminal, {})) {
-      void temporal.workflow
-        .start('readTerminalCapabilities', { taskQueue: config.temporal.queues.terminals, workflowId: `terminal-probe:${t.id}`, args: [{ terminalId: t.id }] })
+      void startTerminalProbe({ client: temporal, queues: config.temporal.queues }, t.id)
         .catch((e: unknown) => logger.warn({ err: e, terminal: t.name }, 'terminal probe not started'));
     }
     const token = adminToken(config.api.token, config.dataDir);

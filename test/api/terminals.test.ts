@@ -61,6 +61,22 @@ describe('terminal registry and seed 002 routes (real services, terminal simulat
     expect((await api.request('GET', `/api/terminals/${created.json.id}`)).status).toBe(404);
   });
 
+  it('should read a terminal once when several probes of it arrive together: they share one run', async () => {
+    // Latency keeps the first probe running while the others arrive; the terminal answers one request at a time
+    // (reference §2.2), so every extra run would be an extra round of requests at it.
+    const sim = await startIsapiSimulator({ model: UPLOAD_MODEL, username: TERMINAL_USER, password: TERMINAL_PASSWORD, host: '127.0.0.1', latencyMs: 300 });
+    sims.push(sim);
+    const created = await register(sim);
+    const deviceInfoReads = () => sim.controls.requestLog().filter((r) => r.path === '/ISAPI/System/deviceInfo' && r.httpStatus === 200).length;
+    const probes = await Promise.all([1, 2, 3].map(() => api.request('POST', `/api/terminals/${created.json.id}/probe`)));
+    expect(probes.map((p) => p.status)).toEqual([200, 200, 200]);
+    expect(probes[1]?.json).toEqual(probes[0]?.json);
+    expect(deviceInfoReads()).toBe(1);
+    // Once it closed, a later probe reads the terminal again.
+    expect((await api.request('POST', `/api/terminals/${created.json.id}/probe`)).status).toBe(200);
+    expect(deviceInfoReads()).toBe(2);
+  });
+
   it('should refuse bad terminals with the reason and store nothing', async () => {
     const count = () => s.orm.em.fork().count(Terminal, {});
     const before = await count();

@@ -1,11 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Terminal } from '../../db/entities';
 import { IsapiClient } from '../../targets/terminals/client/client';
+import { withTerminalLock } from '../../db/repositories/terminals/terminal-lock';
 import type { SecretBox } from '../../security/secret-box';
 
 /**
  * One ISAPI client per terminal per process, so the client's one-request-in-flight rule holds for
- * everything this worker sends to a terminal (reference §2.1: terminals serialise). Changed
+ * everything this worker sends to a terminal (reference §2.1: terminals serialise); each call also holds the
+ * terminal's advisory lock in PostgreSQL, so other worker processes wait for it too (§2.2). Changed
  * connection settings (PATCH: new password, host…) replace its client.
  */
 export class TerminalClients {
@@ -31,6 +33,8 @@ export class TerminalClients {
       ca: terminal.caPem ?? undefined,
       insecureTls: terminal.insecureTls,
       timeoutMs: this.timeoutMs,
+      // Every forked EntityManager shares the ORM's pool: the lock outlives the activity that built the client.
+      serialise: (call) => withTerminalLock(em, terminalId, call),
     });
     this.clients.set(terminalId, { version, client });
     return { terminal, client };

@@ -103,13 +103,13 @@ export function seedTerminalRoutes(deps: ApiDeps): ApiRoute[] {
             ci: person.ci,
             since: new Date(Date.now() - CAPTURE_FRESH_MS),
           });
-          const started = await startEnrolment(deps, {
+          await startEnrolment(deps, {
             terminalId: t.id,
             ci: person.ci,
             method: 'auto',
             captureId: captureId ?? undefined,
           });
-          const r = await enrolmentResult(deps, started.workflowId);
+          const r = await enrolmentResult(deps, t.id, person.ci);
           results.push({
             device_id: t.id,
             device_name: t.name,

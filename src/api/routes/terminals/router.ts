@@ -6,14 +6,14 @@ import { conflict, notFound } from '../../http-errors';
 import { sendPhoto } from '../../send-photo';
 import { Person, Terminal, TerminalAssignment, TerminalCapture, TerminalSyncOp } from '../../../db/entities';
 import { withdrawCaptures } from '../../../db/repositories/terminals/terminal-captures';
+import type { SyncTerminalInput } from '../../../contracts';
 import {
-  enrollProgressQuery,
-  enrollOnTerminalWorkflowId,
-  syncTerminalWorkflowId,
-  terminalSyncProgressQuery,
-  type SyncTerminalInput,
-} from '../../../contracts';
-import type { syncTerminal } from '../../../workflows/terminals/sync-terminal.workflow';
+  enrolmentHandle,
+  enrolmentProgress,
+  startTerminalSync,
+  terminalSyncHandle,
+  terminalSyncProgress,
+} from '../../../temporal-client/terminals';
 import {
   assignmentParams,
   assignmentsBody,
@@ -26,7 +26,7 @@ import {
   terminalIdParams,
 } from './schemas';
 import { terminalView } from './views';
-import { probeTerminalNow, startEnrolment } from './workflows';
+import { probeTerminalNow, startEnrolment, temporalOf } from './workflows';
 
 const DEFAULT_PORT = { http: 80, https: 443 } as const;
 
@@ -187,7 +187,6 @@ export function terminalsRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 202: json('{ workflowId, runId }'), 404: error, 409: error },
       handler: async ({ params, body }, res) => {
         await load(params.id);
-        const workflowId = syncTerminalWorkflowId(params.id);
         const input: SyncTerminalInput = {
           terminalId: params.id,
           mode: body.mode,
@@ -196,15 +195,11 @@ export function terminalsRoutes(deps: ApiDeps): ApiRoute[] {
           busyPauseMs: deps.terminalSync.busyPauseMs,
         };
         try {
-          const h = await deps.temporal.workflow.start<typeof syncTerminal>('syncTerminal', {
-            taskQueue: deps.queues.terminals,
-            workflowId,
-            args: [input],
-          });
-          res.status(202).json({ workflowId, runId: h.firstExecutionRunId });
+          const h = await startTerminalSync(temporalOf(deps), input);
+          res.status(202).json({ workflowId: h.workflowId, runId: h.firstExecutionRunId });
         } catch (e) {
           if (e instanceof WorkflowExecutionAlreadyStartedError)
-            throw conflict('a sync of this terminal is already running', { workflowId });
+            throw conflict('a sync of this terminal is already running', { workflowId: e.workflowId });
           throw e;
         }
       },
@@ -217,11 +212,11 @@ export function terminalsRoutes(deps: ApiDeps): ApiRoute[] {
       params: terminalIdParams,
       responses: { 200: json('progress or result'), 404: error },
       handler: async ({ params }, res) => {
-        const handle = deps.temporal.workflow.getHandle(syncTerminalWorkflowId(params.id));
+        const handle = terminalSyncHandle(temporalOf(deps), params.id);
         try {
           const d = await handle.describe();
           if (d.status.name === 'RUNNING') {
-            res.json(await handle.query(terminalSyncProgressQuery));
+            res.json(await terminalSyncProgress(handle));
             return;
           }
           const result: unknown = d.status.name === 'COMPLETED' ? await handle.result() : null;
@@ -289,10 +284,10 @@ export function terminalsRoutes(deps: ApiDeps): ApiRoute[] {
       params: assignmentParams,
       responses: { 200: json('progress or result'), 404: error },
       handler: async ({ params }, res) => {
-        const handle = deps.temporal.workflow.getHandle(enrollOnTerminalWorkflowId(params.id, params.ci));
+        const handle = enrolmentHandle(temporalOf(deps), params.id, params.ci);
         try {
           const d = await handle.describe();
-          if (d.status.name === 'RUNNING') res.json(await handle.query(enrollProgressQuery));
+          if (d.status.name === 'RUNNING') res.json(await enrolmentProgress(handle));
           else if (d.status.name === 'COMPLETED') res.json({ stage: 'finished', result: await handle.result() });
           else res.json({ stage: d.status.name.toLowerCase() });
         } catch (e) {
@@ -310,7 +305,7 @@ export function terminalsRoutes(deps: ApiDeps): ApiRoute[] {
       params: assignmentParams,
       responses: { 202: json('{ cancelling }'), 404: error },
       handler: async ({ params }, res) => {
-        const handle = deps.temporal.workflow.getHandle(enrollOnTerminalWorkflowId(params.id, params.ci));
+        const handle = enrolmentHandle(temporalOf(deps), params.id, params.ci);
         const missing = () => notFound(`a running enrolment of ${params.ci} on terminal ${params.id}`);
         try {
           const d = await handle.describe();

@@ -4,6 +4,7 @@
  * could succeed later (`retryable`) and what the caller should do otherwise (`kind`).
  */
 
+import { IsapiStatusCode } from '../protocol/status-codes';
 import { TIMEOUT_ERROR_CODES, TLS_ERROR_CODES, errorCode } from '../../transport-errors';
 
 export type IsapiErrorKind =
@@ -164,11 +165,11 @@ export function classifyIsapiAnswer(answer: IsapiAnswer): IsapiError | null {
   const { httpStatus, status, path } = answer;
   const fields: IsapiErrorFields = { path, httpStatus, status };
   const ok = httpStatus >= 200 && httpStatus < 300;
-  if (ok && (status === undefined || status.statusCode === 1)) return null;
+  if (ok && (status === undefined || status.statusCode === IsapiStatusCode.ok)) return null;
 
-  if (status !== undefined && status.statusCode !== 1) {
+  if (status !== undefined && status.statusCode !== IsapiStatusCode.ok) {
     const sub = status.subStatusCode ?? '';
-    if (status.statusCode === 2 || BUSY_SUB_CODES.has(sub)) {
+    if (status.statusCode === IsapiStatusCode.deviceBusy || BUSY_SUB_CODES.has(sub)) {
       return new IsapiError('busy', { ...fields, retryAfterMs: BUSY_RETRY_AFTER_MS });
     }
     if (ALREADY_EXISTS_SUB_CODES.has(sub)) return new IsapiError('alreadyExists', fields);
@@ -179,8 +180,8 @@ export function classifyIsapiAnswer(answer: IsapiAnswer): IsapiError | null {
     if (CAPACITY_SUB_CODES.has(sub)) return new IsapiError('capacity', fields);
     if (FACE_SUB_CODES.has(sub)) return new IsapiError('faceRejected', fields);
     if (sub === 'badAuthorization') return new IsapiAuthError(fields);
-    if (status.statusCode === 5) return new IsapiError('badFormat', fields);
-    if (status.statusCode === 6) {
+    if (status.statusCode === IsapiStatusCode.invalidFormat) return new IsapiError('badFormat', fields);
+    if (status.statusCode === IsapiStatusCode.invalidContent) {
       if (answer.carriesFace && sub === 'badParameters' && IMAGE_FIELD.test(status.errorMsg ?? '')) {
         return new IsapiError('faceRejected', fields);
       }

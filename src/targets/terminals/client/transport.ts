@@ -20,6 +20,12 @@ export interface IsapiTransportOptions {
   insecureTls?: boolean;
   /** Per call (all HTTP exchanges of one call, after leaving the queue); default 10 000. */
   timeoutMs?: number;
+  /**
+   * Wraps every call once it leaves this process's queue, so callers outside it (other worker processes) can keep
+   * the terminal at one request in flight too (§2.2: a terminal answers Device Busy or queues). The client knows
+   * nothing of how: the caller injects it.
+   */
+  serialise?: <T>(call: () => Promise<T>) => Promise<T>;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -82,10 +88,13 @@ export class IsapiTransport {
   /** Runs one call when every earlier call on this terminal has finished. */
   send(exchange: IsapiExchange): Promise<RawAnswer> {
     const { signal } = exchange;
-    const run = this.tail.then(() => {
-      signal?.throwIfAborted();
-      return this.authenticated(exchange);
-    });
+    const serialise = this.options.serialise ?? ((call) => call());
+    const run = this.tail.then(() =>
+      serialise(() => {
+        signal?.throwIfAborted();
+        return this.authenticated(exchange);
+      }),
+    );
     this.tail = run.catch(() => undefined);
     if (signal === undefined) return run;
     // A cancelled caller should not wait for the queue to drain before it learns it was cancelled.
