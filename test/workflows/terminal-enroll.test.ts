@@ -10,6 +10,8 @@ import { frontalPortrait } from '../helpers/faces';
 import { terminalWithSimulator } from '../helpers/terminals';
 import { storePersonPhoto } from '../../src/photos/person-photo-store';
 import { settled } from '../helpers/wait';
+import { startEnrolment, startTerminalProbe } from '../../src/temporal-client/terminals';
+import { singleTaskQueue } from '../../src/contracts/task-queues';
 
 describe('enrollOnTerminal (real Temporal and PostgreSQL, terminal simulators over HTTP with Digest auth)', () => {
   let s: Services;
@@ -25,16 +27,16 @@ describe('enrollOnTerminal (real Temporal and PostgreSQL, terminal simulators ov
     await s?.close();
   });
 
+  const temporal = () => ({ client: s.temporal, queues: singleTaskQueue(tq) });
   const terminal = async (opts: Parameters<typeof terminalWithSimulator>[2] = {}) => {
     const t = await terminalWithSimulator(s.orm, s.secrets, opts);
     closers.push(t.close);
     // Capabilities, as POST /api/terminals/:id/probe reads them.
-    await s.temporal.workflow.execute('readTerminalCapabilities', { taskQueue: tq, workflowId: `probe-${t.terminalId}`, args: [{ terminalId: t.terminalId }] });
+    await (await startTerminalProbe(temporal(), t.terminalId)).result();
     return t;
   };
   const person = async (): Promise<string> => (await addPeople(s.orm, `Enrol ${Math.random()}`, 1, { noPhoto: [0] }))[0]!.ci;
-  const start = (input: EnrollOnTerminalInput) =>
-    s.temporal.workflow.start<typeof enrollOnTerminal>('enrollOnTerminal', { taskQueue: tq, workflowId: `enroll-${input.terminalId}-${input.ci}`, args: [input] });
+  const start = (input: EnrollOnTerminalInput) => startEnrolment(temporal(), input);
 
   it('given the seed-002 model, should wait for a face ("present your face"), bind the captured file by its terminal URL, verify it, and keep it as the photo', async () => {
     const t = await terminal({ model: SEED_CAPTURE_MODEL, capture: { presentAfterMs: null, holdMs: 300 } });

@@ -6,6 +6,8 @@ import { UPLOAD_MODEL } from '../../src/targets/terminals/simulator/simulator';
 import { pipelineWithProfile, startServices, type Services } from '../helpers/services';
 import { addPeople, noiseJpeg, setPhoto, waitFor } from '../helpers/people';
 import { terminalWithSimulator, usersOn } from '../helpers/terminals';
+import { startTerminalProbe } from '../../src/temporal-client/terminals';
+import { singleTaskQueue } from '../../src/contracts/task-queues';
 
 describe('syncTerminal (real Temporal and PostgreSQL, upload-capable terminal simulator over HTTP)', () => {
   let s: Services;
@@ -25,8 +27,8 @@ describe('syncTerminal (real Temporal and PostgreSQL, upload-capable terminal si
     closers.push(t.close);
     return { career, people, ...t };
   };
-  const probe = (tq: string, terminalId: string) =>
-    s.temporal.workflow.execute('readTerminalCapabilities', { taskQueue: tq, workflowId: `probe-${terminalId}-${Date.now()}`, args: [{ terminalId }] });
+  const probe = async (tq: string, terminalId: string) =>
+    (await startTerminalProbe({ client: s.temporal, queues: singleTaskQueue(tq) }, terminalId)).result();
   const run = (tq: string, input: SyncTerminalInput) =>
     s.temporal.workflow.start<typeof syncTerminal>('syncTerminal', { taskQueue: tq, workflowId: `sync-${input.terminalId}-${Date.now()}`, args: [input] });
   type Counts = Record<string, { record: number; modify: number; setUp: number }>;
