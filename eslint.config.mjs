@@ -51,6 +51,58 @@ const workflowRestrictedPatterns = [
   },
 ];
 
+
+/**
+ * The layers (STYLE "The architecture at a glance"): data flows one way, API → temporal-client → workflow →
+ * activity → repository / target client → wire, so each layer may import only the layers below it. Type imports
+ * count too: a type that must be shared upward belongs in a lower layer (contracts for process messages).
+ */
+const APPS = ['src/api', 'src/worker', 'src/gateway', 'src/dev', 'src/deps.ts'];
+const BASE = ['src/config.ts', 'src/logger.ts', 'src/logging', 'src/own-key.ts', 'src/cli-main.ts', 'src/process-listeners.ts', 'src/security'];
+const ABOVE_TARGETS = ['src/db', 'src/photos', 'src/contracts', 'src/activities', 'src/workflows', 'src/temporal-client', ...APPS];
+const layer = (target, from, why) => ({ target, from, message: why });
+const layerZones = [
+  // config.ts parses the environment into values defined by pure definition modules (queue names, photo profiles,
+  // the secret-key format); it imports nothing that does I/O or decides anything.
+  {
+    target: 'src/config.ts',
+    from: ['src/logger.ts', 'src/logging', 'src/targets', 'src/db', 'src/activities', 'src/workflows', 'src/temporal-client', ...APPS],
+    message: 'config.ts is read first: it may import only pure definitions (contracts/task-queues, photos/photo-settings, security).',
+  },
+  ...BASE.filter((b) => b !== 'src/config.ts').map((b) =>
+    layer(b, ['src/targets', ...ABOVE_TARGETS], 'The base layer (config, logging, security) imports nothing above it.'),
+  ),
+  layer('src/contracts', ['src/targets', 'src/db', 'src/photos', 'src/activities', 'src/temporal-client', ...APPS, ...BASE.filter((b) => b !== 'src/own-key.ts')],
+    'Contracts are pure definitions (bundled into workflows): only @temporalio/workflow, @temporalio/common and types.'),
+  ...['hikcentral', 'terminals', 'devices'].flatMap((f) => [
+    layer(`src/targets/${f}`, ABOVE_TARGETS, 'Targets speak wire protocols and know nothing of Temporal, the database or photos.'),
+    layer(`src/targets/${f}/protocol`, [`src/targets/${f}/client`, `src/targets/${f}/simulator`], 'Wire definitions are shared by the client and the simulator, and import neither.'),
+    layer(`src/targets/${f}/simulator`, [`src/targets/${f}/client`], 'A simulator is built from the spec, apart from our client: it may share protocol/ only.'),
+    layer(`src/targets/${f}/client`, [`src/targets/${f}/simulator`], 'The client never depends on its simulator.'),
+  ]),
+  layer('src/photos', ['src/db', 'src/activities', 'src/workflows', 'src/temporal-client', ...APPS], 'The photo pipeline is pure image work: no database, no Temporal.'),
+  layer('src/db', ['src/activities', 'src/workflows', 'src/temporal-client', ...APPS], 'Repositories and entities sit below activities and the apps.'),
+  layer('src/activities', ['src/workflows', 'src/temporal-client', ...APPS], 'Activities act; they do not orchestrate, start workflows or reach into the apps.'),
+  layer('src/temporal-client', ['src/activities', 'src/db', 'src/photos', 'src/targets', ...APPS], 'The typed Temporal client is built from the contracts only.'),
+  layer('src/api', ['src/activities', 'src/worker', 'src/gateway', 'src/dev', 'src/targets/hikcentral/simulator', 'src/targets/terminals/simulator', 'src/targets/devices/simulator'],
+    'The API starts, signals, updates and queries (through temporal-client); activities and simulators are not its business.'),
+  // Not yet behind the typed Temporal client / a worker-side photo intake: these routes still take workflow types from
+  // workflow modules and run photo intake in the request. Each exception goes when its route moves.
+  {
+    target: 'src/api',
+    from: 'src/workflows',
+    except: ['./hikcentral/sync-person.workflow.ts', './hikcentral/bulk-career-sync.workflow.ts', './photos/bulk-photo-import.workflow.ts', './devices/device-command.workflow.ts'],
+    message: 'The API names workflows only through src/temporal-client.',
+  },
+  {
+    target: 'src/api',
+    from: 'src/photos',
+    except: ['./photo-intake.ts', './photo-assessment.ts', './face-compare.ts', './face-index-store.ts', './import-source-error.ts', './import-paths.ts', './zip-archive.ts'],
+    message: 'Image work runs in the worker, not in an API request.',
+  },
+  layer(['src/worker', 'src/gateway'], ['src/api', 'src/dev'], 'Worker and gateway processes do not depend on the API or the dev stack.'),
+];
+
 export default defineConfig(
   globalIgnores(
     [
@@ -141,6 +193,12 @@ export default defineConfig(
         { name: '__filename', message: 'Not available in the workflow sandbox.' },
       ],
     },
+  },
+
+  {
+    name: 'gatesync/layers',
+    files: ['src/**/*.ts'],
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones }] },
   },
 
   // Last: switch off any stylistic rule that would fight Prettier.

@@ -8,7 +8,6 @@ import {
   type ProfileProblem,
   type TargetPhotoProfile,
 } from './photos/photo-settings';
-import type { HikCentralSyncSettings } from './activities/hikcentral/person-sync';
 import { parseSecretKey } from './security/secret-box';
 
 /**
@@ -387,14 +386,4 @@ function profileIssues(profiles: PhotoSettings['profiles']): string[] {
       return `${variable}: ${x.problem}`;
     }),
   );
-}
-
-/** What one person's HikCentral sync needs from the configuration. */
-export function hikCentralSyncSettings(config: Config): HikCentralSyncSettings {
-  return {
-    orgIndexCode: config.hikcentral.orgIndexCode,
-    validityDays: config.hikcentral.validityDays,
-    privilegeGroupIds: config.hikcentral.privilegeGroupIds,
-    photoProfile: config.photos.settings.profiles.hikcentral,
-  };
 }

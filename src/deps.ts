@@ -1,12 +1,13 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { hikCentralSyncSettings, type Config } from './config';
+import type { Config } from './config';
+import type { HikCentralSyncSettings } from './activities/hikcentral/person-sync';
 import { initOrm } from './db/orm';
 import { createHikCentralClient } from './targets/hikcentral/client/factory';
 import type { HikCentralClient } from './targets/hikcentral/client/client';
 import { FaceIndexStore } from './photos/face-index-store';
-import type { PhotoPipeline } from './photos/person-photo-store';
+import type { PhotoPipeline } from './db/repositories/photos/person-photo-store';
 import { TerminalClients } from './activities/terminals/terminal-clients';
 import { SecretBox } from './security/secret-box';
 import type { ActivityDeps } from './activities';
@@ -98,4 +99,14 @@ export function serviceAddresses(config: Config): ServiceAddresses {
     throw new Error('DATABASE_URL, TEMPORAL_ADDRESS, HIKCENTRAL_URL and GATESYNC_SECRET_KEY are required');
   }
   return { databaseUrl, temporalAddress, hikcentralUrl, secretKey };
+}
+
+/** What one person's HikCentral sync needs from the configuration. */
+export function hikCentralSyncSettings(config: Config): HikCentralSyncSettings {
+  return {
+    orgIndexCode: config.hikcentral.orgIndexCode,
+    validityDays: config.hikcentral.validityDays,
+    privilegeGroupIds: config.hikcentral.privilegeGroupIds,
+    photoProfile: config.photos.settings.profiles.hikcentral,
+  };
 }

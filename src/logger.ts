@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import { driverErrorFacts } from './db/driver-errors';
+import { driverErrorFacts } from './logging/driver-errors';
 import { serializeError } from './logging/error-serializer';
 import { serializeRequest, serializeResponse } from './logging/http-serializers';
 import { safeLogValue, safeMessage } from './logging/log-value';

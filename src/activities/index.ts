@@ -15,7 +15,7 @@ import {
 import { PersonSyncError, syncPersonToHikCentral, type HikCentralSyncSettings } from './hikcentral/person-sync';
 import { countPeople, peoplePage, type PeopleSource } from '../db/repositories/hikcentral/people-pages';
 import { countImportEntries, importPhotoBatch, updatePhotoImport, type PhotoImportBatchResult } from './photos/photo-import';
-import type { PhotoPipeline } from '../photos/person-photo-store';
+import type { PhotoPipeline } from '../db/repositories/photos/person-photo-store';
 import { ImportSourceError } from '../photos/import-source-error';
 import { createTerminalActivities } from './terminals/terminal-activities';
 import type { TerminalClients } from './terminals/terminal-clients';

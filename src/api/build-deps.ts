@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { HikCentralClient } from '../targets/hikcentral/client/client';
 import type { ApiDeps } from './deps';
-import type { PhotoPipeline } from '../photos/person-photo-store';
+import type { PhotoPipeline } from '../db/repositories/photos/person-photo-store';
 import { FaceIndexStore } from '../photos/face-index-store';
 import { SecretBox } from '../security/secret-box';
 

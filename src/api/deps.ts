@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { PhotoPipeline } from '../photos/person-photo-store';
+import type { PhotoPipeline } from '../db/repositories/photos/person-photo-store';
 import type { TaskQueues } from '../contracts/task-queues';
 import type { SecretBox } from '../security/secret-box';
 import type { DeviceSyncDefaults } from '../temporal-client/device-sync-client';

@@ -1,4 +1,4 @@
-import type { DriverErrorFacts } from '../db/driver-errors';
+import type { DriverErrorFacts } from '../logging/driver-errors';
 
 export interface DriverErrorAnswer {
   status: 400 | 409;

@@ -3,7 +3,7 @@ import { ZodError } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { HttpError } from './http-errors';
-import { driverErrorFacts } from '../db/driver-errors';
+import { driverErrorFacts } from '../logging/driver-errors';
 import { driverErrorAnswer } from './driver-error-answer';
 
 /** One place that maps every failure to a JSON body with a reason (STYLE §12). */

@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import sharp from 'sharp';
 import { Person } from '../db/entities';
 import { createPerson } from '../db/repositories/person-repository';
-import { storePersonPhoto, type PhotoPipeline } from '../photos/person-photo-store';
+import { storePersonPhoto, type PhotoPipeline } from '../db/repositories/photos/person-photo-store';
 import { SAMPLE_PHOTO_COUNT, samplePortraits } from './sample-faces';
 
 /** The career whose people get the sample faces (below); the `AWAITING_PHOTOS` careers wait for theirs. */

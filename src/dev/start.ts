@@ -14,7 +14,7 @@ import { createFamilyWorkers } from '../worker/worker';
 import { createApp } from '../api/app';
 import { buildApiDeps } from '../api/build-deps';
 import { FaceIndexStore } from '../photos/face-index-store';
-import type { PhotoPipeline } from '../photos/person-photo-store';
+import type { PhotoPipeline } from '../db/repositories/photos/person-photo-store';
 import { resolveTemporalBinary } from './temporal-binary';
 import { startDatabase } from './database';
 import { startTemporalDevServer } from './temporal-dev-server';

@@ -6,7 +6,7 @@ import { startBroker, type CloudBroker, type PresenceEvent } from '../targets/de
 import { CloudGatewayClient, type UnsolicitedContext } from '../targets/devices/client/gateway-client';
 import type { UpMessage } from '../targets/devices/protocol/messages';
 import { devicePresenceSignal, deviceQueueChangedSignal, deviceSyncCheckSignal } from '../contracts/devices';
-import { CaptureStore } from './capture-store';
+import { CaptureStore } from '../db/repositories/devices/capture-store';
 import { DeviceInbox } from '../db/repositories/devices/device-inbox';
 import { DEVICE_SYNC_CHANNEL, type Db } from '../db/repositories/devices/device-people';
 import { devicesWithQueuedOps, markAllOffline } from '../db/repositories/devices/device-state';

@@ -1,4 +1,4 @@
-import { driverErrorFacts } from '../db/driver-errors';
+import { driverErrorFacts } from './driver-errors';
 import { MAX_LOGGED_STRING, binaryPlaceholder, isBinary, isWithheldKey, safeLogValue, safeMessage } from './log-value';
 
 const MAX_LOGGED_STACK = 2000;

@@ -5,7 +5,7 @@ import type {
   ActivityInterceptorsFactory,
   Next,
 } from '@temporalio/worker';
-import { driverErrorFacts } from '../db/driver-errors';
+import { driverErrorFacts } from '../logging/driver-errors';
 import { stackFrames } from '../logging/error-serializer';
 
 /**

@@ -17,7 +17,7 @@ import { withDatabase } from './global-setup';
 import { FaceIndexStore } from '../../src/photos/face-index-store';
 import { TerminalClients } from '../../src/activities/terminals/terminal-clients';
 import { SecretBox } from '../../src/security/secret-box';
-import type { PhotoPipeline } from '../../src/photos/person-photo-store';
+import type { PhotoPipeline } from '../../src/db/repositories/photos/person-photo-store';
 import {
   DEFAULT_PHOTO_SETTINGS,
   TARGET_PROFILES,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { randomBytes } from 'node:crypto';
 import { Photo, PhotoRendition } from '../../src/db/entities';
-import { renditionFor } from '../../src/photos/rendition-cache';
+import { renditionFor } from '../../src/db/repositories/photos/rendition-cache';
 import { TARGET_PROFILES, faceCropRegion, profileKey, renderForTarget } from '../../src/photos/target-profiles';
 import { startServices, type Services } from '../helpers/services';
 import { addPeople, setPhoto } from '../helpers/people';

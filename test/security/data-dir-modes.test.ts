@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { CaptureStore } from '../../src/gateway/capture-store';
+import { CaptureStore } from '../../src/db/repositories/devices/capture-store';
 import { SimulatorState } from '../../src/targets/hikcentral/simulator/state';
 import { ensurePrivateDir, writePrivateFile } from '../../src/security/private-files';
 

@@ -5,7 +5,7 @@ import type { SyncPersonResult } from '../../src/contracts';
 import { startServices, type RunningWorker, type Services } from '../helpers/services';
 import { addPeople, jpeg, noiseJpeg, setPhoto } from '../helpers/people';
 import { smallFacePortrait400 } from '../helpers/faces';
-import { storePersonPhoto } from '../../src/photos/person-photo-store';
+import { storePersonPhoto } from '../../src/db/repositories/photos/person-photo-store';
 import { syncPersonToHikCentral } from '../../src/activities/hikcentral/person-sync';
 import { PHOTO_RENDITION_FAILED } from '../../src/photos/rendition-error';
 

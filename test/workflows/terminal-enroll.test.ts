@@ -8,7 +8,7 @@ import { TEST_CAPTURE_POLL_MS, pipelineWithProfile, startServices, type Services
 import { addPeople, noiseJpeg, setPhoto, waitFor } from '../helpers/people';
 import { frontalPortrait } from '../helpers/faces';
 import { terminalWithSimulator } from '../helpers/terminals';
-import { storePersonPhoto } from '../../src/photos/person-photo-store';
+import { storePersonPhoto } from '../../src/db/repositories/photos/person-photo-store';
 import { settled } from '../helpers/wait';
 import { startEnrolment, startTerminalProbe } from '../../src/temporal-client/terminals';
 import { singleTaskQueue } from '../../src/contracts/task-queues';

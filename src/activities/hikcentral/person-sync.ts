@@ -4,7 +4,7 @@ import type { HikCentralClient } from '../../targets/hikcentral/client/client';
 import { HikCentralError } from '../../targets/hikcentral/client/errors';
 import { toHcpTime } from '../../targets/hikcentral/client/client';
 import { HikCentralPersonState, Person, Photo, type SyncOutcomeKind } from '../../db/entities';
-import { renditionFor } from '../../photos/rendition-cache';
+import { renditionFor } from '../../db/repositories/photos/rendition-cache';
 import type { TargetPhotoProfile } from '../../photos/target-profiles';
 import { failedRulesMessage } from '../../photos/photo-rules';
 import { PHOTO_RENDITION_FAILED, RenditionError } from '../../photos/rendition-error';

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Person, PhotoImport, type PhotoImportOutcome } from '../../db/entities';
 import { PhotoInputError } from '../../photos/photo-intake';
-import { storePersonPhoto, type PhotoPipeline } from '../../photos/person-photo-store';
+import { storePersonPhoto, type PhotoPipeline } from '../../db/repositories/photos/person-photo-store';
 import { failedRulesMessage } from '../../photos/photo-rules';
 import { ciFromFileName, openImportSource, type ImportSource, type OpenImportSource } from '../../photos/import-source';
 import { heartbeat } from '../heartbeat';

@@ -13,9 +13,9 @@ import {
 } from '../../db/repositories/terminals/terminal-captures';
 import { IsapiAuthError, IsapiError } from '../../targets/terminals/client/errors';
 import type { IsapiClient } from '../../targets/terminals/client/client';
-import { renditionFor } from '../../photos/rendition-cache';
+import { renditionFor } from '../../db/repositories/photos/rendition-cache';
 import { RenditionError } from '../../photos/rendition-error';
-import { storePersonPhoto, type PhotoPipeline } from '../../photos/person-photo-store';
+import { storePersonPhoto, type PhotoPipeline } from '../../db/repositories/photos/person-photo-store';
 import { PhotoInputError } from '../../photos/photo-intake';
 import { TerminalFailureType, type CaptureTerminalFaceResult, type TerminalPrune } from '../../contracts';
 import type { TerminalClients } from './terminal-clients';

@@ -9,7 +9,7 @@ import {
 } from '../../../db/repositories/devices/device-events';
 import { int8IdParam } from '../../numeric-params';
 import { notFound } from '../../http-errors';
-import { CaptureStore } from '../../../gateway/capture-store';
+import { CaptureStore } from '../../../db/repositories/devices/capture-store';
 import { capturesQuery, eventsQuery, featureErrorsQuery } from './schemas';
 
 const captureIdParams = z.object({ id: int8IdParam('capture id') });

@@ -11,7 +11,7 @@ import {
   personView,
 } from '../../../db/repositories/person-repository';
 import { PhotoInputError, detectFormat } from '../../../photos/photo-intake';
-import { storePersonPhoto } from '../../../photos/person-photo-store';
+import { storePersonPhoto } from '../../../db/repositories/photos/person-photo-store';
 import { runPersonSync } from '../syncs/person-sync-runner';
 import { comparePerson } from './compare';
 import { ciParams, createPersonBody, listPersonsQuery, photoReviewBody } from './schemas';

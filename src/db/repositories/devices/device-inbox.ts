@@ -1,6 +1,6 @@
 import type { AccessType, UserType } from '../../../targets/devices/protocol/messages';
 import { rows, type Db } from './device-people';
-import type { CaptureStore } from '../../../gateway/capture-store';
+import type { CaptureStore } from './capture-store';
 
 /** A CTE that marks the device seen and yields its id (no row when it is not registered); its one parameter is the id. */
 const SEEN = 'seen as (update device set last_seen_at = now() where id = ? returning id)';

@@ -1,5 +1,5 @@
 import type { DeviceSession } from '../../../targets/devices/client/broker';
-import { credentialTag } from '../../../gateway/device-authenticator';
+import { credentialTag } from '../../../security/device-secret';
 import { rows, type Db } from './device-people';
 
 /**

@@ -50,12 +50,9 @@ export class HikCentralError extends Error {
   }
 }
 
-/**
- * Code the simulator uses for a rejected face picture. Invented: no public source shows HCP's real code
- * (reference §1.7, §4 q3). The 0x1f… prefix is outside every documented code family so it cannot be mistaken
- * for a real one. Operators add the live code via `photoRejectedCodes` once captured.
- */
-export const SIMULATOR_PHOTO_REJECTED_CODE = '0x1f000001';
+import { SIMULATOR_PHOTO_REJECTED_CODE } from '../protocol/error-codes';
+
+export { SIMULATOR_PHOTO_REJECTED_CODE };
 
 /**
  * Only the simulator's code: the guide documents none (§4 q3), and seed 000's "128" is the Biométrico

@@ -1,4 +1,4 @@
-import { SIMULATOR_PHOTO_REJECTED_CODE } from '../client/errors';
+import { SIMULATOR_PHOTO_REJECTED_CODE } from '../protocol/error-codes';
 import { HCP_TIME_PATTERN } from '../protocol/hcp-time';
 import { checkFace } from './face-check';
 import type { SimulatorState } from './state';

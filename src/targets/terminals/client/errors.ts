@@ -37,15 +37,9 @@ export type IsapiErrorKind =
   /** Anything else final: device error, reboot required, low privilege, untrusted TLS certificate. */
   | 'permanent';
 
-/** ResponseStatus, JSON or XML (§2.2). `statusCode` is numeric in JSON, text in XML; both are normalised. */
-export interface ResponseStatus {
-  requestURL?: string;
-  statusCode: number;
-  statusString?: string;
-  subStatusCode?: string;
-  errorCode?: number;
-  errorMsg?: string;
-}
+import type { ResponseStatus } from '../protocol/response-status';
+
+export type { ResponseStatus };
 
 export interface IsapiErrorFields {
   /** ISAPI path that produced the answer (no credentials are ever part of it). */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
-import type { ResponseStatus } from '../client/errors';
+import type { ResponseStatus } from './response-status';
 
 /** Body helpers for the three shapes ISAPI speaks: JSON (`?format=json`), XML, and multipart/form-data (§2.3, §2.5). */
 

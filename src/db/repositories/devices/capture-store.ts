@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensurePrivateDir, writePrivateFile } from '../security/private-files';
+import { ensurePrivateDir, writePrivateFile } from '../../../security/private-files';
 
 /**
  * Snapshot images of `access_capture` (§13) live on disk under the data dir, content-addressed, so the database

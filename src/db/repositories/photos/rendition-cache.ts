@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Photo, PhotoRendition } from '../db/entities';
-import { profileKey, renderForTarget, type TargetPhotoProfile } from './target-profiles';
+import { Photo, PhotoRendition } from '../../entities';
+import { profileKey, renderForTarget, type TargetPhotoProfile } from '../../../photos/target-profiles';
 
 /**
  * The photo as a target wants it, from the cache when it was rendered before for the same photo

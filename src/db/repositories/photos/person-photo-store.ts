@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Photo, Person} from '../db/entities';
-import { setPersonPhoto } from '../db/repositories/person-repository';
-import { assessPhoto, type PhotoAssessment } from './photo-assessment';
-import type { FaceIndexStore } from './face-index-store';
-import { inspectPhoto } from './photo-intake';
-import type { PhotoSettings } from './photo-settings';
+import type { Photo, Person} from '../../entities';
+import { setPersonPhoto } from '../person-repository';
+import { assessPhoto, type PhotoAssessment } from '../../../photos/photo-assessment';
+import type { FaceIndexStore } from '../../../photos/face-index-store';
+import { inspectPhoto } from '../../../photos/photo-intake';
+import type { PhotoSettings } from '../../../photos/photo-settings';
 
 /** What intake needs, built once per process (the face model and the index are per process too). */
 export interface PhotoPipeline {

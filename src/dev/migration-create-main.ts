@@ -1,6 +1,6 @@
 import { loadConfig } from '../config';
-import { withDatabase } from '../dev/database';
-import { initOrm } from './orm';
+import { withDatabase } from './database';
+import { initOrm } from '../db/orm';
 
 // `npm run db:migration:create`: diffs the entities against the committed snapshot and writes a migration.
 async function main(): Promise<void> {
