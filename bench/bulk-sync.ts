@@ -8,7 +8,7 @@ import type { BulkSyncResult } from '../src/contracts';
 import { startBenchStack, startWorkerProcess, type BenchStack } from './stack';
 
 /**
- * bench/bulk-sync (issue 2 §8): N people against the simulator at 0 ms latency.
+ * bench/bulk-sync: N people against the simulator at 0 ms latency.
  *  - pacing 0 and 300 ms: per-person orchestration overhead, and wall ÷ (N × pacing) (target ≤ 1.02);
  *  - a large career at pacing 0: peak worker RSS (target ≤ 400 MB) and the largest history of any run
  *    in the continue-as-new chain (target ≤ 10,000 events).

@@ -106,7 +106,7 @@ async function benchPages(db: Db, log: (m: string) => void): Promise<DevicesBenc
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * bench/devices (issue 5 §7): full resync of `users` people at user_sync_size 1, 10, 100 against the simulator
+ * bench/devices: full resync of `users` people at user_sync_size 1, 10, 100 against the simulator
  * (wall ÷ (batches × simulator round trip)); access-event ingestion into PostgreSQL; the XOR-hash expectation
  * of `hashDevices` devices × `users` people. Everything real: PostgreSQL, Temporal, MQTT over TCP.
  */

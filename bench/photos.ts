@@ -12,7 +12,7 @@ import { DEFAULT_PHOTO_SETTINGS, TARGET_PROFILES } from '../src/photos/photo-set
 import { renderForTarget } from '../src/photos/target-profiles';
 
 /**
- * bench/photos (issue 3 §6): normalisation throughput on 12-megapixel JPEGs against ImageMagick doing
+ * bench/photos: normalisation throughput on 12-megapixel JPEGs against ImageMagick doing
  * the same resize and re-encode, face-check latency per photo, and duplicate search at 50,000 people.
  */
 export interface PhotoBenchFigures {

@@ -21,7 +21,7 @@ export interface TerminalSyncFigures {
 }
 
 /**
- * bench/terminal-sync (issue 4 §6): a full sync of N users onto an empty simulated terminal that
+ * bench/terminal-sync: a full sync of N users onto an empty simulated terminal that
  * answers every request after a fixed latency. Terminals take one request at a time, so the floor is
  * calls × latency; the figure is how close the whole run — planning, database, Temporal — comes to it.
  */

@@ -35,6 +35,6 @@ export interface ApiDeps {
   terminalWaitMs?: number;
   /** How long the seed-compatible routes wait for a person's sync. */
   personSyncTimeoutMs?: number;
-  /** Cloud devices (issue 5): defaults of their sync workflows, how long a command may take, where captures are. */
+  /** Cloud devices: defaults of their sync workflows, how long a command may take, where captures are. */
   devices?: { syncDefaults: DeviceSyncDefaults; commandTimeoutMs: number };
 }

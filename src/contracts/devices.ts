@@ -1,5 +1,5 @@
 /**
- * Messages, inputs, results and ids of the cloud-device processes (issue 5, seed 003). The API, the gateway and
+ * Messages, inputs, results and ids of the cloud-device processes (seed 003). The API, the gateway and
  * the tests import from here, never from workflow bodies (STYLE §5). Deterministic: only @temporalio/workflow.
  * Nothing here carries a secret, a feature template or image bytes: device ids, user ids, counters and row ids.
  */

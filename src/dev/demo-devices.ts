@@ -9,7 +9,7 @@ import { ownValue } from '../own-key';
 import { writePrivateFileSync } from '../security/private-files';
 
 /**
- * `npm start`'s cloud doors (issue 5 §6): N simulated devices registered as demo devices, holding the first
+ * `npm start`'s cloud doors: N simulated devices registered as demo devices, holding the first
  * career's people, connected to the embedded broker. Their secrets are kept in the data dir (mode 600) so the
  * same devices come back after a restart; the registry itself only has their hashes.
  */

@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     });
     const nativeConnection = await setupStep(`connect to Temporal at ${temporalAddress}`, () => NativeConnection.connect({ address: temporalAddress }));
     stops.push(['worker connection', () => nativeConnection.close()]);
-    // Cloud devices (issue 5): the embedded MQTT broker and the gateway, which the worker's activities send through.
+    // Cloud devices: the embedded MQTT broker and the gateway, which the worker's activities send through.
     const gatewayConnection = await Connection.connect({ address: temporalAddress });
     stops.push(['gateway connection', () => gatewayConnection.close()]);
     const gateway = await setupStep(`start the MQTT broker and device gateway on ${config.devices.mqttUrl ?? `${config.devices.mqttHost}:${config.devices.mqttPort}`}`, () => startDeviceGatewayFromConfig(config, {

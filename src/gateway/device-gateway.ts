@@ -16,7 +16,7 @@ import { DEVICE_REVOKED_CHANNEL, staleSessions } from '../db/repositories/device
 import { signalDeviceSync, type DeviceSyncDefaults, type DeviceSyncStarter } from '../temporal-client/device-sync-client';
 
 /**
- * The one gateway of a deployment (issue 5 §1): runs the embedded broker (unless MQTT_URL points at another),
+ * The one gateway of a deployment: runs the embedded broker (unless MQTT_URL points at another),
  * connects gatesync's MQTT client, and routes what devices say. Requests/answers stay inside the activity that
  * sent them (gateway-client.ts matches them by mid); everything a device starts is handled here:
  *

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * Encryption at rest for device passwords (issue 4 §1): AES-256-GCM with a key from config
+ * Encryption at rest for device passwords: AES-256-GCM with a key from config
  * (GATESYNC_SECRET_KEY). Stored as `v1.<iv>.<tag>.<ciphertext>` in base64url; the tag makes a
  * tampered or wrongly keyed value fail loudly instead of yielding garbage.
  */

@@ -114,7 +114,7 @@ export const terminalPhoto = proxyActivities<Pick<Activities, 'adoptCapturedPhot
 });
 
 /**
- * Pushing to a cloud device (issue 5 §3): heartbeating loops of many batches. "No answer → resend with backoff
+ * Pushing to a cloud device: heartbeating loops of many batches. "No answer → resend with backoff
  * until acknowledged" (§1): no attempt limit, backoff up to a minute; a device that went offline meanwhile makes
  * the next attempt return `offline`, and the workflow waits for it instead.
  */

@@ -186,7 +186,7 @@ describe('GET /api/events/captures/:id/image (seed §13)', () => {
   });
 });
 
-describe('PATCH /api/devices/:id careers (issue 5 §2)', () => {
+describe('PATCH /api/devices/:id careers', () => {
   it('given a device of career A, when its careers become [B], then it receives B’s people, loses A’s, and its queue drains', async () => {
     const [ca, cb] = [newCareer(), newCareer()];
     const inA = await k.addPeople(ca, 3);
@@ -231,7 +231,7 @@ describe('PATCH /api/devices/:id careers (issue 5 §2)', () => {
   });
 });
 
-describe('device assignments (issue 5 §2)', () => {
+describe('device assignments', () => {
   it('given people outside the device’s careers, when assigned, the device gains them; when unassigned, it loses them', async () => {
     const [mine, other] = [newCareer(), newCareer()];
     const own = await k.addPeople(mine, 2);

@@ -19,7 +19,7 @@ afterAll(async () => {
 
 const newId = () => `door-${randomUUID().slice(0, 8)}`;
 
-describe('devices API (issue 5 §2)', () => {
+describe('devices API', () => {
   it('given a new device, should show its secret once, store only a hash, and never return it again', async () => {
     const id = newId();
     const res = await api.request('POST', '/api/devices', { body: { id, name: 'Front door', model: { user_sync_size: 5 } } });

@@ -36,7 +36,7 @@ async function count(table: string, deviceId: string): Promise<number> {
   return r?.n ?? 0;
 }
 
-describe('broker authentication and topic ACL against the device registry (issue 5 §1)', () => {
+describe('broker authentication and topic ACL against the device registry', () => {
   it('refuses a wrong secret and an unknown device; accepts the registered secret, which is stored hashed', async () => {
     const { id, secret } = await k.addDevice();
     await expect(raw(id, `${secret}x`)).rejects.toThrow();
@@ -83,7 +83,7 @@ describe('broker authentication and topic ACL against the device registry (issue
   });
 });
 
-describe('hostile and malformed device messages change nothing (issue 5 §1)', () => {
+describe('hostile and malformed device messages change nothing', () => {
   it('drops bad JSON, wrong types, unknown cmd, a forged sender and a huge payload, and keeps serving the device', async () => {
     const { id, secret } = await k.addDevice();
     const c = await raw(id, secret);
@@ -112,7 +112,7 @@ describe('hostile and malformed device messages change nothing (issue 5 §1)', (
   });
 });
 
-describe('door events and reports (issue 5 §5)', () => {
+describe('door events and reports', () => {
   it('stores access events once under re-sends and acknowledges every upload with its mid', async () => {
     const { id, secret } = await k.addDevice();
     const c = await raw(id, secret);
@@ -139,7 +139,7 @@ describe('door events and reports (issue 5 §5)', () => {
     const { id, secret } = await k.addDevice({ careers: [c], model: { userSyncSize: 3 } });
     const d = await k.startDevice(id, secret, { eventResendMs: 300 });
     await eventually(async () => d.users().length === 3, 'people on the device');
-    // One per held user: (device, user, type, second) is the event's identity (issue 5 §5).
+    // One per held user: (device, user, type, second) is the event's identity.
     expect(d.generateAccessEvents(3)).toBe(3);
     d.flushEvents();
     d.setDoorState(1);

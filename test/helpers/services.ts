@@ -58,7 +58,7 @@ export interface Services {
   dataDir: string;
   /** A new task queue per test (sdk-typescript tests' convention). */
   taskQueue(): string;
-  /** `extra`: more activity deps, e.g. a device gateway link (issue 5). */
+  /** `extra`: more activity deps, e.g. a device gateway link. */
   startWorker(taskQueue: string, extra?: Partial<ActivityDeps>): Promise<RunningWorker>;
   close(): Promise<void>;
 }

@@ -19,7 +19,7 @@ const entriesOf = (log: UserSyncPayload[]) => log.flatMap((p) => p.users);
 const progress = (deviceId: string) => k.progress(deviceId);
 const inSync = (deviceId: string, d: SimulatedDevice, timeoutMs?: number) => k.inSync(deviceId, d, timeoutMs);
 
-describe('deviceSync: incremental push (issue 5 §3, digest §1)', () => {
+describe('deviceSync: incremental push (digest §1)', () => {
   it('given people of its career, when the device connects, then it receives them in batches of user_sync_size with reset: false', async () => {
     const c = career();
     const users = await k.addPeople(c, 7);

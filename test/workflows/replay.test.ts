@@ -237,7 +237,7 @@ const RECORDINGS: Recording[] = [
     },
   },
   {
-    // The device's entity workflow (issue 5 §3): started by the gateway when the device connects, pushes 7 people
+    // The device's entity workflow: started by the gateway when the device connects, pushes 7 people
     // in batches of 3, evaluates the device's check, then runs a manual resync as its child.
     file: 'device-sync.json',
     record: (s) =>

@@ -111,7 +111,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
     },
 
     /**
-     * Incremental push (issue 5 §3): folded batches of `user_sync_size` entries with `reset: false`, one
+     * Incremental push: folded batches of `user_sync_size` entries with `reset: false`, one
      * request at a time, until the queue is empty, the budget is spent, or the device answers something the
      * workflow must act on. Acknowledged entries are written per batch, so a retry resumes from the queue.
      */

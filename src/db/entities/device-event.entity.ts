@@ -32,7 +32,7 @@ export abstract class DeviceAuditRecord extends DeviceMessageRecord {
   deviceId!: string;
 }
 
-/** A device going online or offline (issue 5 §1): broker session hooks, or its first message through an external broker. */
+/** A device going online or offline: broker session hooks, or its first message through an external broker. */
 @Entity({ tableName: 'device_presence' })
 @Index({ name: 'device_presence_device_id_index', properties: ['device', 'id'] })
 export class DevicePresence extends DeviceRecord {

@@ -2,7 +2,7 @@ import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Ref } from '
 import { Device } from './device.entity';
 
 /**
- * One queued change for one device (issue 5 §3). Written by the person/assignment triggers and by queue
+ * One queued change for one device. Written by the person/assignment triggers and by queue
  * rebuilds; folded and consumed by the push activities (src/db/repositories/devices/device-queue.ts). `kind` records what the
  * change was; what is sent is decided when folding, against the current person and what the device acknowledged.
  */

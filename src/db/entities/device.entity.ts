@@ -19,7 +19,7 @@ export interface DevicePropertyValue {
 }
 
 /**
- * A cloud access-control device (issue 5 §2, seed 003). `id` is the device id the protocol uses everywhere: MQTT
+ * A cloud access-control device (seed 003). `id` is the device id the protocol uses everywhere: MQTT
  * client id and username, topic level, envelope `to`/`from`. The secret is stored as an scrypt hash
  * (src/security/device-secret.ts), shown once at creation.
  */

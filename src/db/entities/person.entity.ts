@@ -9,7 +9,7 @@ export type PersonKind = (typeof PERSON_KINDS)[number];
 @Entity({ tableName: 'person' })
 @Index({ properties: ['career', 'ci'] })
 @Index({ properties: ['updatedAt'] })
-// A device's full resync reads each career's people in user_id order, a page at a time (issue 5 §3).
+// A device's full resync reads each career's people in user_id order, a page at a time.
 @Index({ properties: ['career', 'userId'] })
 export class Person extends BaseEntity {
   @Property({ type: 'string', length: 16 })

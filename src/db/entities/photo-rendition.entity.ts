@@ -2,7 +2,7 @@ import { Entity, ManyToOne, Property, Unique, type Ref } from '@mikro-orm/core';
 import { BaseEntity } from './base.entity';
 import { Photo } from './photo.entity';
 
-/** A photo normalised for one kind of target, kept so a re-sync never re-encodes (issue 3 §3). */
+/** A photo normalised for one kind of target, kept so a re-sync never re-encodes. */
 @Entity({ tableName: 'photo_rendition' })
 @Unique({ properties: ['photo', 'profile'] })
 export class PhotoRendition extends BaseEntity {

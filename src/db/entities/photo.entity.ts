@@ -36,7 +36,7 @@ export class Photo extends BaseEntity {
   @Property({ type: 'string', length: 16, nullable: true })
   sourceFormat?: string | null;
 
-  /** Rule and face checks, each with its reason (issue 3 §1-2). */
+  /** Rule and face checks, each with its reason. */
   @Property({ type: 'json', nullable: true })
   checks?: PhotoChecks | null;
 

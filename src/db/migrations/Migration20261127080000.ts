@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** Face descriptors of stored photos, for duplicate-face search (issue 3 §2). */
+/** Face descriptors of stored photos, for duplicate-face search. */
 export class Migration20261127080000 extends Migration {
 
   override async up(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** Terminals over ISAPI (issue 4): registry, assignments, per-person state, captures; people's numeric user id. */
+/** Terminals over ISAPI: registry, assignments, per-person state, captures; people's numeric user id. */
 export class Migration20261127081000 extends Migration {
 
   override async up(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Cloud access-control devices (issue 5, seed 003): registry, explicit assignments, the durable per-device push
+ * Cloud access-control devices (seed 003): registry, explicit assignments, the durable per-device push
  * queue and what each device acknowledged, full-resync cursors, consistency checks, presence, door events,
  * captures and feature errors.
  *
@@ -137,7 +137,7 @@ export class Migration20261127090000 extends Migration {
       constraint "device_feature_error_pkey" primary key ("id"));`);
     this.addSql(`create index "device_feature_error_user_id_index" on "device_feature_error" ("user_id", "id");`);
 
-    // --- the queue's feeders (issue 5 §3: "a person change becomes per-device operations in a durable queue")
+    // --- the queue's feeders ("a person change becomes per-device operations in a durable queue")
     this.addSql(`create or replace function "gatesync_device_enqueue_person"() returns trigger language plpgsql as $fn$
 declare
   uid int;

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** The face index reads the people changed since its last refresh (issue 3 §2): index `person.updated_at`. */
+/** The face index reads the people changed since its last refresh: index `person.updated_at`. */
 export class Migration20261127100000 extends Migration {
 
   override async up(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * A device's full resync reads each career's people in user_id order, a page at a time (issue 5 §3): index
+ * A device's full resync reads each career's people in user_id order, a page at a time: index
  * `person (career_id, user_id)`, so a page costs its own rows whatever the planner's statistics say.
  */
 export class Migration20261127120000 extends Migration {

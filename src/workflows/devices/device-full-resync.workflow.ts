@@ -20,7 +20,7 @@ const DEFAULTS = { busyPauseMs: 5 * 60_000, pushBudgetMs: 5_000, offlineRecheckM
 export const RESYNC_BEGINS_IN_PUSH = 'resync-begins-in-first-push';
 
 /**
- * A full resync of one device (digest §1/§2; issue 5 §3): streams every person the device should hold, the first
+ * A full resync of one device (digest §1/§2): streams every person the device should hold, the first
  * message with `reset: true` and `total_count`, later ones with neither; the same answer handling as the
  * incremental push (busy → pause, full → stop and alert, offline → wait, no answer → retried). Its cursor is a
  * database row (device_resync), so a worker restart resumes where the device last confirmed. Afterwards the

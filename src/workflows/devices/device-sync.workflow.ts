@@ -28,7 +28,7 @@ const DEFAULTS = {
 const MAX_PENDING_CHECKS = 20;
 
 /**
- * One long-lived workflow per cloud device (issue 5 §3, entity workflow). It holds no people — the queue is a
+ * One long-lived workflow per cloud device (entity workflow). It holds no people — the queue is a
  * table — only presence, counters and the checks and resync requests to act on:
  *
  *   woken by `deviceQueueChanged` → pushes folded batches (`pushDeviceQueue`) until the queue is drained

@@ -40,7 +40,7 @@ import { failureInfo } from '../failure-info';
  * measures that cost as "request − target", keeps a moving average, and starts the next timer that
  * much earlier. When the timer then fires early, the activity holds the request until exactly
  * `pacingMs` after the previous one (`notBeforeMs`), so intervals are never shorter than `pacingMs`
- * and on average only a few ms longer (issue 2 §8: wall ≤ 1.02 × N × pacing).
+ * and on average only a few ms longer (wall ≤ 1.02 × N × pacing).
  */
 class PacingClock {
   private latenessEmaMs: number | null = null;

@@ -111,7 +111,7 @@ function checkProperties(config: Record<string, DeviceConfigParam>, props: Prope
   return problems;
 }
 
-/** Cloud access-control devices (issue 5 §2–§4): registry, assignments, configuration, sync and checks. */
+/** Cloud access-control devices: registry, assignments, configuration, sync and checks. */
 export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
   const db = (): Db => deps.orm.em.getKnex();
   const starter = (): DeviceSyncStarter => ({

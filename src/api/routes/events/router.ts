@@ -16,7 +16,7 @@ const captureIdParams = z.object({ id: int8IdParam('capture id') });
 
 const { json, error } = answers;
 
-/** Door events, captures and feature errors reported by cloud devices (issue 5 §5). */
+/** Door events, captures and feature errors reported by cloud devices. */
 export function eventsRoutes(deps: ApiDeps): ApiRoute[] {
   const db = () => deps.orm.em.getKnex();
   const captures = CaptureStore.inDataDir(deps.dataDir);

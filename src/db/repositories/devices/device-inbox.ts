@@ -6,7 +6,7 @@ import type { CaptureStore } from './capture-store';
 const SEEN = 'seen as (update device set last_seen_at = now() where id = ? returning id)';
 
 /**
- * Writes what devices report (issue 5 §1, §5): presence, consistency checks, door events, door status,
+ * Writes what devices report: presence, consistency checks, door events, door status,
  * snapshots and feature errors. Every write is idempotent where the device may repeat itself (§7, §9). Each one
  * says whether the device is registered: nothing is written for one that is not (deleted while its session
  * lasted), and the gateway then neither acknowledges nor keeps the session.

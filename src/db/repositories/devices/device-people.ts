@@ -6,7 +6,7 @@ import { XOR_HASH_SQL } from '../../../targets/devices/protocol/xor-hash';
  * Who a device should hold, and what its entry for each of them says — the one place that rule lives in SQL.
  *
  * A device holds the active people of its careers (seed 002 calls them departments) and the people assigned to
- * it explicitly (issue 5 §2). A person's protocol `user_id` is `person.user_id`, a stable id from a sequence
+ * it explicitly. A person's protocol `user_id` is `person.user_id`, a stable id from a sequence
  * (digest §1: "32-bit int, unique in the organisation"). Each entry has a `version` (md5 of exactly the fields
  * the entry carries), so "does the device hold the current entry?" is a string comparison with `device_user`.
  */
@@ -152,7 +152,7 @@ export async function desiredPage(db: Db, deviceId: string, afterUserId: number,
 }
 
 /**
- * Rebuilds the device's queue from state (issue 5 §3, "the incremental queue … is rebuilt from the full state"):
+ * Rebuilds the device's queue from state ("the incremental queue … is rebuilt from the full state"):
  * one op per user whose acknowledged entry differs from the desired one, or who is held but no longer desired.
  * Returns the number of users enqueued and NOTIFYs the gateway when there are any.
  */

@@ -2,7 +2,7 @@ import type { UserEntry } from '../../../targets/devices/protocol/messages';
 import { deleteEntry, desiredCte, devCte, rows, upsertEntry, type Db, type DesiredRow } from './device-people';
 
 /**
- * The durable per-device push queue (issue 5 §3) and its folding. `device_sync_op` says "user U changed for
+ * The durable per-device push queue and its folding. `device_sync_op` says "user U changed for
  * device D" (seq order); folding looks at the current person and at what the device acknowledged (`device_user`):
  *
  *   desired, entry differs from the held one (or not held) → upsert entry (update+update → only the last)

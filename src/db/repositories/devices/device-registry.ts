@@ -21,7 +21,7 @@ export class DuplicateDeviceError extends Error {
 }
 
 /**
- * Registers a device (issue 5 §2): the secret is returned once and stored hashed; the fixed traits get the §15
+ * Registers a device: the secret is returned once and stored hashed; the fixed traits get the §15
  * defaults; the queue is filled with everyone the device should hold, so the first connection starts the sync.
  */
 export async function registerDevice(db: Db, d: NewDevice): Promise<{ id: string; secret: string; queued: number }> {

@@ -99,7 +99,7 @@ export async function setResyncState(db: Db, deviceId: string, runKey: string, s
 }
 
 /**
- * The end of a resync: the queue is rebuilt from the full state (issue 5 §3) — ops that piled up while it ran are
+ * The end of a resync: the queue is rebuilt from the full state — ops that piled up while it ran are
  * replaced by the difference between what the device now holds and what it should.
  */
 export async function finishResync(db: Db, deviceId: string, runKey: string, state: ResyncState): Promise<number> {
