@@ -1,18 +1,12 @@
 import { loadConfig } from '../config';
-import { initOrm, migrateUp } from './orm';
+import { migrateAndReport } from './orm';
 
 // A deployment's one-shot migration: applies the committed migrations to DATABASE_URL and exits. It needs no dev
 // code; `npm run db:migrate` (src/dev/migrate-main.ts) also covers the embedded cluster.
 async function main(): Promise<void> {
-  const config = loadConfig();
-  if (config.database.url === undefined) throw new Error('DATABASE_URL: required to migrate a deployment (npm run db:migrate migrates the embedded cluster)');
-  const orm = await initOrm(config.database.url);
-  try {
-    const applied = await migrateUp(orm);
-    process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
-  } finally {
-    await orm.close();
-  }
+  const url = loadConfig().database.url;
+  if (url === undefined) throw new Error('DATABASE_URL: required to migrate a deployment (npm run db:migrate migrates the embedded cluster)');
+  await migrateAndReport(url, (l) => process.stdout.write(l));
 }
 main().catch((e: unknown) => {
   process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);

@@ -40,3 +40,14 @@ export async function migrateUp(orm: MikroORM): Promise<string[]> {
   const applied = await orm.getMigrator().up();
   return applied.map((m) => m.name);
 }
+
+/** The migration commands' work: connect, apply what is pending, say what was applied, disconnect. */
+export async function migrateAndReport(url: string, write: (line: string) => void): Promise<void> {
+  const orm = await initOrm(url);
+  try {
+    const applied = await migrateUp(orm);
+    write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
+  } finally {
+    await orm.close();
+  }
+}
