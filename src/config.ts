@@ -144,6 +144,8 @@ const envSchema = z.object({
   DEVICE_REQUEST_TIMEOUT_MS: durationMs(10_000),
   DEVICE_BUSY_PAUSE_MS: durationMs(5 * 60_000),
   DEVICE_COMMAND_TIMEOUT_MS: durationMs(60_000),
+  /** A standby gateway tries to take over this often (`npm run gateway`, leader election on PostgreSQL). */
+  GATEWAY_TAKEOVER_POLL_MS: z.preprocess(blankAsUnset, z.coerce.number().int().min(100).max(60_000).default(1000)),
   DEVICE_SIM_COUNT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(1000).default(3)),
 });
 
@@ -210,6 +212,8 @@ export interface Config {
     commandTimeoutMs: number;
     /** Simulated devices `npm start` runs. */
     simCount: number;
+    /** How often a standby gateway campaigns for the active role. */
+    takeoverPollMs: number;
   };
 }
 
@@ -337,6 +341,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       busyPauseMs: e.DEVICE_BUSY_PAUSE_MS,
       commandTimeoutMs: e.DEVICE_COMMAND_TIMEOUT_MS,
       simCount: e.DEVICE_SIM_COUNT,
+      takeoverPollMs: e.GATEWAY_TAKEOVER_POLL_MS,
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
 import type { HikCentralSyncSettings } from './activities/hikcentral/person-sync';
 import { initOrm } from './db/orm';
 import { createHikCentralClient } from './targets/hikcentral/client/factory';
@@ -12,12 +12,15 @@ import { TerminalClients } from './activities/terminals/terminal-clients';
 import { SecretBox } from './security/secret-box';
 import type { ActivityDeps } from './activities';
 
-/** Where the process's external services are; `npm start` passes the embedded ones it started. */
+/**
+ * Where the process's external services are; `npm start` passes the embedded ones it started. A process that never
+ * talks to HikCentral or seals terminal passwords (the gateway, a worker of other queues) need not name them.
+ */
 export interface ServiceAddresses {
   databaseUrl: string;
   temporalAddress: string;
-  hikcentralUrl: string;
-  secretKey: Buffer;
+  hikcentralUrl?: string;
+  secretKey?: Buffer;
 }
 
 /** Everything a gatesync process shares between its parts, built once (STYLE §3). */
@@ -53,20 +56,40 @@ export async function createDeps(config: Config, at: ServiceAddresses, opts: Cre
   try {
     const orm = o.orm ?? (await initOrm(at.databaseUrl));
     if (o.orm === undefined) closers.push(() => orm.close());
-    const hikcentral = o.hikcentral ?? createHikCentralClient(config.hikcentral, at.hikcentralUrl);
-    if (o.hikcentral === undefined) closers.push(() => hikcentral.close());
-    const secrets = o.secrets ?? new SecretBox(at.secretKey);
-    const terminals = o.terminals ?? new TerminalClients(secrets, config.terminals.timeoutMs);
-    if (o.terminals === undefined) closers.push(() => terminals.close());
+    const hikcentral = o.hikcentral ?? (at.hikcentralUrl !== undefined ? createHikCentralClient(config.hikcentral, at.hikcentralUrl) : undefined);
+    if (o.hikcentral === undefined && hikcentral !== undefined) closers.push(() => hikcentral.close());
+    const secrets = o.secrets ?? (at.secretKey !== undefined ? new SecretBox(at.secretKey) : undefined);
+    const terminals = o.terminals ?? (secrets !== undefined ? new TerminalClients(secrets, config.terminals.timeoutMs) : undefined);
+    if (o.terminals === undefined && terminals !== undefined) closers.push(() => terminals.close());
     const temporal = o.temporal ?? (await connectClient(at.temporalAddress, config.temporal.namespace, closers));
     const nativeConnection = opts.worker === true ? await NativeConnection.connect({ address: at.temporalAddress }) : undefined;
     if (nativeConnection !== undefined) closers.push(() => nativeConnection.close());
     const photos = o.photos ?? { settings: config.photos.settings, faces: new FaceIndexStore() };
-    return { orm, hikcentral, photos, secrets, terminals, temporal, nativeConnection, close };
+    return {
+      orm,
+      photos,
+      temporal,
+      nativeConnection,
+      close,
+      get hikcentral() {
+        return hikcentral ?? unconfigured('HIKCENTRAL_URL', 'HikCentral');
+      },
+      get secrets() {
+        return secrets ?? unconfigured('GATESYNC_SECRET_KEY', 'sealed terminal passwords');
+      },
+      get terminals() {
+        return terminals ?? unconfigured('GATESYNC_SECRET_KEY', 'the terminals');
+      },
+    };
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/** A part this process was not configured for, asked for anyway: a configuration mistake, said plainly. */
+function unconfigured(variable: string, what: string): never {
+  throw new ConfigError([`${variable}: this process was started without it, so it cannot use ${what}`]);
 }
 
 async function connectClient(address: string, namespace: string, closers: Array<() => Promise<unknown>>): Promise<Client> {
@@ -79,26 +102,50 @@ async function connectClient(address: string, namespace: string, closers: Array<
 export function activityDeps(config: Config, d: Pick<AppDeps, 'orm' | 'hikcentral' | 'photos' | 'terminals'>, devices?: ActivityDeps['devices']): ActivityDeps {
   return {
     orm: d.orm,
-    hikcentral: d.hikcentral,
+    // Read when an activity runs: a worker that serves neither queue need not be configured for HikCentral or terminals.
+    get hikcentral() {
+      return d.hikcentral;
+    },
     settings: hikCentralSyncSettings(config),
     photos: d.photos,
-    terminals: d.terminals,
+    get terminals() {
+      return d.terminals;
+    },
     terminalValidityDays: config.terminals.validityDays,
     terminalCapturePollMs: config.terminals.capturePollMs,
     ...(devices !== undefined ? { devices } : {}),
   };
 }
 
-/** The external services named in the config; the standalone processes check they are all set first. */
-export function serviceAddresses(config: Config): ServiceAddresses {
-  const { url: databaseUrl } = config.database;
-  const { address: temporalAddress } = config.temporal;
-  const { url: hikcentralUrl } = config.hikcentral;
-  const { secretKey } = config;
-  if (databaseUrl === undefined || temporalAddress === undefined || hikcentralUrl === undefined || secretKey === undefined) {
-    throw new Error('DATABASE_URL, TEMPORAL_ADDRESS, HIKCENTRAL_URL and GATESYNC_SECRET_KEY are required');
+/** The standalone processes (`npm start` embeds everything instead). */
+export type ProcessRole = 'worker' | 'api' | 'gateway';
+
+/**
+ * The external services named in the config, after checking that everything this process's role needs is set:
+ * the API answers for every family; a worker needs what its queues talk to; the gateway only PostgreSQL, Temporal
+ * and the broker account the workers share with it.
+ */
+export function serviceAddresses(config: Config, role: ProcessRole): ServiceAddresses {
+  const families = role === 'worker' ? config.worker.families : [];
+  const needs: Array<[string, unknown, boolean]> = [
+    ['DATABASE_URL', config.database.url, true],
+    ['TEMPORAL_ADDRESS', config.temporal.address, true],
+    // Photo comparisons read the face HikCentral holds, so the photos queue needs it too.
+    ['HIKCENTRAL_URL', config.hikcentral.url, role === 'api' || families.includes('hikcentral') || families.includes('photos')],
+    ['GATESYNC_SECRET_KEY', config.secretKey, role === 'api' || families.includes('terminals')],
+    ['GATESYNC_API_TOKEN', config.api.token, role === 'api'],
+    ['MQTT_GATEWAY_PASSWORD', config.devices.gatewayPassword, role === 'gateway' || families.includes('devices')],
+  ];
+  const missing = needs.filter(([, value, needed]) => needed && value === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(missing.map(([name]) => `${name}: required by the standalone ${role} (npm start embeds everything instead)`));
   }
-  return { databaseUrl, temporalAddress, hikcentralUrl, secretKey };
+  return {
+    databaseUrl: config.database.url as string,
+    temporalAddress: config.temporal.address as string,
+    hikcentralUrl: config.hikcentral.url,
+    secretKey: config.secretKey,
+  };
 }
 
 /** What one person's HikCentral sync needs from the configuration. */

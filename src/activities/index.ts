@@ -7,6 +7,8 @@ import {
   FailureType,
   type ImportSource,
   type PersonOutcome,
+  type PersonPhotoComparisonResult,
+  type PersonPhotoIntakeResult,
   type PhotoImportCounts,
   type PersonRef,
   type SyncPersonInput,
@@ -14,6 +16,8 @@ import {
 } from '../contracts';
 import { PersonSyncError, syncPersonToHikCentral, type HikCentralSyncSettings } from './hikcentral/person-sync';
 import { countPeople, peoplePage, type PeopleSource } from '../db/repositories/hikcentral/people-pages';
+import { intakePersonPhoto } from './photos/person-photo-intake';
+import { comparePersonPhotos } from './photos/person-photo-comparison';
 import { countImportEntries, importPhotoBatch, updatePhotoImport, type PhotoImportBatchResult } from './photos/photo-import';
 import type { PhotoPipeline } from '../db/repositories/photos/person-photo-store';
 import { ImportSourceError } from '../photos/import-source-error';
@@ -75,7 +79,9 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createTerminalActivities({
       orm: deps.orm,
-      terminals: deps.terminals,
+      get terminals() {
+        return deps.terminals;
+      },
       photos: deps.photos,
       validityDays: deps.terminalValidityDays,
       capturePollMs: deps.terminalCapturePollMs,
@@ -159,6 +165,16 @@ export function createActivities(deps: ActivityDeps) {
 
     async countImportEntries(source: ImportSource): Promise<number> {
       return countImportEntries(source).catch(toImportFailure);
+    },
+
+    async comparePersonPhotos(input: { ci: string }): Promise<PersonPhotoComparisonResult> {
+      return comparePersonPhotos(fork(), deps.hikcentral, input.ci, deps.photos.settings.matchMaxDistance).catch((e: unknown) => {
+        throw toFailure(e);
+      });
+    },
+
+    async intakePersonPhoto(input: { uploadId: string }): Promise<PersonPhotoIntakeResult> {
+      return intakePersonPhoto(fork(), deps.photos, input.uploadId);
     },
 
     async importPhotoBatch(input: { importId: string; source: ImportSource; afterName: string | null; limit: number }): Promise<PhotoImportBatchResult> {

@@ -4,8 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { HikCentralClient } from '../targets/hikcentral/client/client';
 import type { ApiDeps } from './deps';
-import type { PhotoPipeline } from '../db/repositories/photos/person-photo-store';
-import { FaceIndexStore } from '../photos/face-index-store';
+import { hikCentralPhotoOf } from '../targets/hikcentral/client/person-photo';
 import { SecretBox } from '../security/secret-box';
 
 export function buildApiDeps(p: {
@@ -15,8 +14,6 @@ export function buildApiDeps(p: {
   hikcentral: HikCentralClient;
   token: string;
   logger: Logger;
-  /** Shared with an in-process worker (npm start); otherwise the API builds its own. */
-  photos?: PhotoPipeline;
   /** The process's secret box (createDeps); otherwise one from GATESYNC_SECRET_KEY. */
   secrets?: SecretBox;
 }): ApiDeps {
@@ -30,7 +27,6 @@ export function buildApiDeps(p: {
     photoLimit: p.config.api.photoLimit,
     secrets: p.secrets ?? new SecretBox(requireKey(p.config)),
     terminalSync: { pacingMs: p.config.terminals.pacingMs, busyPauseMs: p.config.terminals.busyPauseMs },
-    photos: p.photos ?? { settings: p.config.photos.settings, faces: new FaceIndexStore() },
     defaultPacingMs: p.config.sync.pacingMs,
     busyPauseMs: p.config.sync.busyPauseMs,
     importRoot: p.config.photos.importRoot,
@@ -56,11 +52,6 @@ export function hikCentralReaders(client: HikCentralClient): Pick<ApiDeps, 'chec
       const v = await client.version();
       return { ok: true, detail: `${v.produceName} ${v.softVersion}` };
     },
-    readHikCentralPhoto: async (ci) => {
-      const person = await client.findPersonByCode(ci);
-      const picUri = person?.personPhoto?.picUri;
-      if (person === null || picUri === undefined || picUri === '') return null;
-      return client.fetchPersonPhoto(person.personId, picUri);
-    },
+    readHikCentralPhoto: (ci) => hikCentralPhotoOf(client, ci),
   };
 }

@@ -1,7 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { PhotoPipeline } from '../db/repositories/photos/person-photo-store';
 import type { TaskQueues } from '../contracts/task-queues';
 import type { SecretBox } from '../security/secret-box';
 import type { DeviceSyncDefaults } from '../temporal-client/device-sync-client';
@@ -15,8 +14,6 @@ export interface ApiDeps {
   logger: Logger;
   bodyLimit: string;
   photoLimit: string;
-  /** Photo intake: checks, thresholds, target profiles and this process's face index. */
-  photos: PhotoPipeline;
   defaultPacingMs: number;
   busyPauseMs: number;
   /** Probed by GET /api/health. */
@@ -35,6 +32,8 @@ export interface ApiDeps {
   terminalWaitMs?: number;
   /** How long the seed-compatible routes wait for a person's sync. */
   personSyncTimeoutMs?: number;
+  /** How long PUT /api/persons/:ci/photo waits for the worker's intake before answering 504 (default 60 s). */
+  photoIntakeTimeoutMs?: number;
   /** Cloud devices: defaults of their sync workflows, how long a command may take, where captures are. */
   devices?: { syncDefaults: DeviceSyncDefaults; commandTimeoutMs: number };
 }

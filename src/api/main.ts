@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createDeps, serviceAddresses } from '../deps';
 import { createApp } from './app';
@@ -8,15 +8,7 @@ import { buildApiDeps } from './build-deps';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'gatesync-api');
-  const missing = [
-    ['DATABASE_URL', config.database.url],
-    ['TEMPORAL_ADDRESS', config.temporal.address],
-    ['HIKCENTRAL_URL', config.hikcentral.url],
-    ['GATESYNC_API_TOKEN', config.api.token],
-    ['GATESYNC_SECRET_KEY', config.secretKey],
-  ].filter(([, v]) => v === undefined);
-  if (missing.length > 0) throw new ConfigError(missing.map(([n]) => `${n}: required by the standalone API`));
-  const deps = await createDeps(config, serviceAddresses(config));
+  const deps = await createDeps(config, serviceAddresses(config, 'api'));
   const app = createApp(buildApiDeps({ config, ...deps, token: config.api.token as string, logger }));
   const server = app.listen(config.api.port, config.api.host, () => logger.info({ port: config.api.port }, 'API listening'));
   const stop = () => {

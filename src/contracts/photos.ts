@@ -44,3 +44,40 @@ export type PhotoImportResult = Omit<PhotoImportProgress, 'percent'>;
 
 export const photoImportWorkflowId = (importId: string): string => `photo-import:${importId}`;
 export const importProgressQuery = defineQuery<PhotoImportProgress>('importProgress');
+
+// ---------------------------------------------------------------- one person's photo, from upload to stored
+
+/** Why intake refused the bytes: the caller's mistake, answered as 400 with this reason. */
+export type PhotoRefusalReason = 'unsupportedFormat' | 'undecodable' | 'tooManyPixels' | 'empty' | 'contentTypeMismatch';
+
+export interface PersonPhotoIntakeInput {
+  /** The photo_upload row the API staged; the bytes stay in PostgreSQL. */
+  uploadId: string;
+  ci: string;
+}
+
+export type PersonPhotoIntakeResult =
+  | { outcome: 'stored'; version: string; unchanged: boolean; checksPassed: boolean }
+  | { outcome: 'refused'; reason: PhotoRefusalReason; message: string }
+  /** The upload was taken by an earlier attempt, or its person was deleted meanwhile. */
+  | { outcome: 'gone' };
+
+export const PHOTO_INTAKE_WORKFLOW = 'personPhotoIntake';
+export const personPhotoIntakeWorkflowId = (uploadId: string): string => `photo-intake:${uploadId}`;
+
+// ---------------------------------------------------------------- a person's records photo against HikCentral's
+
+export interface PersonPhotoComparisonInput {
+  ci: string;
+}
+
+export type PersonPhotoComparisonResult =
+  | { outcome: 'compared'; identical: boolean; similarityPercent: number; distance: number }
+  /** One side shows no face or several (seed 000: the answer says so instead of a number). */
+  | { outcome: 'noUsableFace'; error: string }
+  | { outcome: 'noRecordsPhoto' }
+  | { outcome: 'noTargetPhoto' };
+
+export const PHOTO_COMPARISON_WORKFLOW = 'personPhotoComparison';
+/** One comparison of a person at a time: callers asking at once share its answer. */
+export const personPhotoComparisonWorkflowId = (ci: string): string => `photo-compare:${ci}`;

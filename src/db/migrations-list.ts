@@ -13,6 +13,7 @@ import { Migration20261202060000b } from './migrations/Migration20261202060000b'
 import { Migration20261202060100c } from './migrations/Migration20261202060100c';
 import { Migration20261202060200c } from './migrations/Migration20261202060200c';
 import { Migration20261202060000d } from './migrations/Migration20261202060000d';
+import { Migration20261202180000 } from './migrations/Migration20261202180000';
 
 /**
  * Committed migrations, imported rather than discovered on disk, so they run the same under tsx,
@@ -33,4 +34,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202060100c', class: Migration20261202060100c },
   { name: 'Migration20261202060200c', class: Migration20261202060200c },
   { name: 'Migration20261202060000d', class: Migration20261202060000d },
+  { name: 'Migration20261202180000', class: Migration20261202180000 },
 ];

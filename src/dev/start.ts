@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     const hikcentral = createHikCentralClient(config.hikcentral, hikUrl);
     stops.push(['hikcentral client', () => hikcentral.close()]);
 
-    // One face index for the API and the worker, which share this process.
+    // The worker's face index (the API decodes no image; photo intake runs as a workflow on the photos queue).
     const photos: PhotoPipeline = { settings: config.photos.settings, faces: new FaceIndexStore() };
     const seeded = await setupStep('seed the demo data', () => seedDemoData(orm, photos));
     if (seeded.created > 0) logger.info(seeded, 'demo data seeded');
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
     // The default import folder is gatesync's own (people's photos: owner-only); one the user names is theirs.
     if (config.photos.importRoot === undefined) ensurePrivateDirSync(apiConfig.photos.importRoot as string);
     else mkdirSync(config.photos.importRoot, { recursive: true });
-    const app = createApp(buildApiDeps({ config: apiConfig, orm, temporal, hikcentral, token: token.value, logger, photos, secrets }));
+    const app = createApp(buildApiDeps({ config: apiConfig, orm, temporal, hikcentral, token: token.value, logger, secrets }));
     const server: Server = await setupStep(`start the API on ${config.api.host}:${config.api.port}`, () => listen(app, config.api.port, config.api.host));
     stops.push(['api', () => new Promise<void>((r) => server.close(() => r()))]);
     const fleet = await setupStep('start the simulated doors', () => startDemoDevices({ orm, url: gateway.url, count: config.devices.simCount, dataDir: config.dataDir, appId: config.devices.appId, logger }));

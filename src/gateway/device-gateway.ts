@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../logger';
 import { startBroker, type CloudBroker, type PresenceEvent } from '../targets/devices/client/broker';
-import { CloudGatewayClient, type UnsolicitedContext } from '../targets/devices/client/gateway-client';
+import { ANSWER_CMD, CloudGatewayClient, type UnsolicitedContext } from '../targets/devices/client/gateway-client';
 import type { UpMessage } from '../targets/devices/protocol/messages';
 import { devicePresenceSignal, deviceQueueChangedSignal, deviceSyncCheckSignal } from '../contracts/devices';
 import { CaptureStore } from '../db/repositories/devices/capture-store';
@@ -32,7 +32,10 @@ import { signalDeviceSync, type DeviceSyncDefaults, type DeviceSyncStarter } fro
  * drops that device's session at once. Notifications are lost while nobody listens, so the gateway also re-checks
  * every session against the registry when its listener (re)connects, when a device connects, and every
  * `sessionRecheckMs`: a session whose device is gone, or that logged in with a secret since replaced, is closed.
- * Run exactly one per deployment: every gateway connection receives every up message (no shared subscriptions).
+ * Exactly one is active per deployment (gateway-leadership.ts elects it; the others stand by): every connection
+ * subscribed to `acs/+/up` receives every up message, and the embedded broker runs once. Workers in other processes
+ * send through links of their own (worker/device-link.ts); the answers to their requests reach this gateway too and
+ * are left to them.
  */
 
 export interface DeviceGatewayOptions {
@@ -64,6 +67,8 @@ export interface DeviceGatewayOptions {
   /** Checks device logins (default: scrypt with a dummy hash made at start for unknown ids). */
   secretVerifier?: DeviceSecretVerifier;
 }
+
+const ANSWER_CMDS: ReadonlySet<string> = new Set(Object.values(ANSWER_CMD));
 
 /** The listener's `application_name`, so an operator (or a test) can find its backend. */
 export const LISTENER_APPLICATION_NAME = 'gatesync-gateway-listener';
@@ -219,8 +224,10 @@ export class DeviceGateway {
           known = await this.inbox.storeFeatureErrors(deviceId, message.mid, data.payload.error_list);
           break;
         default:
-          // Answers with no pending request, enrolment/remote-open reports: a later issue handles them.
-          this.log.info({ deviceId, cmd: data.cmd, mid: message.mid }, 'device message not handled yet');
+          // An answer to a request of another process's link (matched there by mid), or a report nothing handles yet
+          // (enrolment, remote-open statuses): the device spoke, so it is alive.
+          if (ANSWER_CMDS.has(data.cmd)) this.log.debug({ deviceId, cmd: data.cmd, mid: message.mid }, 'an answer to a request sent by another link');
+          else this.log.info({ deviceId, cmd: data.cmd, mid: message.mid }, 'device message not handled yet');
           known = await this.inbox.touch(deviceId);
       }
       if (!known) {

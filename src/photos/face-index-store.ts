@@ -39,6 +39,15 @@ export class FaceIndexStore {
     return rows.length > 0;
   }
 
+  /**
+   * A refresh that begins now, not one already under way: under the face-index lock, the search must see every face
+   * committed before the lock was taken, which a refresh started earlier may have missed.
+   */
+  async catchUp(em: EntityManager): Promise<void> {
+    await this.refreshing?.catch(() => undefined);
+    await this.refresh(em);
+  }
+
   /** Concurrent callers share one refresh. */
   refresh(em: EntityManager): Promise<void> {
     this.refreshing ??= this.load(em).finally(() => {

@@ -54,6 +54,22 @@ export const photoWork = proxyActivities<Pick<Activities, 'importPhotoBatch' | '
   },
 });
 
+/**
+ * One uploaded photo through intake, for an admin waiting on the answer: a few seconds of image work. Refusals are
+ * results, not failures; what fails (the database, a worker that died) is tried again a few times.
+ */
+export const photoIntake = proxyActivities<Pick<Activities, 'intakePersonPhoto' | 'comparePersonPhotos'>>({
+  startToCloseTimeout: '2m',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '10s',
+    maximumAttempts: 5,
+    // HikCentral's own refusals (the comparison reads its photo) are answers, not outages.
+    nonRetryableErrorTypes: [FailureType.TargetPermanent, FailureType.PhotoRejected],
+  },
+});
+
 export const dbWork = proxyActivities<
   Pick<
     Activities,

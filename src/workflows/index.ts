@@ -1,6 +1,8 @@
 export { syncPerson } from './hikcentral/sync-person.workflow';
 export { bulkCareerSync } from './hikcentral/bulk-career-sync.workflow';
 export { bulkPhotoImport } from './photos/bulk-photo-import.workflow';
+export { personPhotoIntake } from './photos/person-photo-intake.workflow';
+export { personPhotoComparison } from './photos/person-photo-comparison.workflow';
 export { enrollOnTerminal } from './terminals/enroll-on-terminal.workflow';
 export { captureTerminalFace } from './terminals/capture-terminal-face.workflow';
 export { syncTerminal } from './terminals/sync-terminal.workflow';

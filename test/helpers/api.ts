@@ -28,7 +28,6 @@ export async function startApi(s: Services, taskQueue: string, overrides: Partia
     logger: pino({ level: 'silent' }),
     bodyLimit: '10kb',
     photoLimit: '5mb',
-    photos: s.photos,
     secrets: s.secrets,
     terminalSync: { pacingMs: 0, busyPauseMs: 1000 },
     terminalWaitMs: 20_000,

@@ -36,8 +36,8 @@ describe('bulkPhotoImport after a worker is killed mid-batch (real worker proces
         // Generated pictures without faces: this test is about resuming, the face checks have their own.
         PHOTO_FACE_CHECKS: 'off',
         GATESYNC_SECRET_KEY: 'ab'.repeat(32),
-        // The worker embeds the MQTT broker: any free port, so a running `npm start` does not collide.
-        MQTT_PORT: '0',
+        // The import is photos work; a worker of the devices queue would also need the broker account.
+        WORKER_QUEUES: 'photos',
       },
       stdio: 'ignore',
     });

@@ -2,6 +2,7 @@ export { BaseEntity } from './base.entity';
 export { Career } from './career.entity';
 export { Person, PERSON_KINDS, type PersonKind } from './person.entity';
 export { Photo } from './photo.entity';
+export { PhotoUpload } from './photo-upload.entity';
 export { HikCentralPersonState, SYNC_OUTCOMES, type SyncOutcomeKind } from './hikcentral-person-state.entity';
 export { SyncRun, type SyncRunCounters } from './sync-run.entity';
 export { SyncOutcome } from './sync-outcome.entity';
@@ -27,6 +28,7 @@ import { BaseEntity } from './base.entity';
 import { Career } from './career.entity';
 import { Person } from './person.entity';
 import { Photo } from './photo.entity';
+import { PhotoUpload } from './photo-upload.entity';
 import { HikCentralPersonState } from './hikcentral-person-state.entity';
 import { SyncRun } from './sync-run.entity';
 import { SyncOutcome } from './sync-outcome.entity';
@@ -39,7 +41,7 @@ import { DeviceCheck, DeviceResync, DeviceSyncOp, DeviceUser } from './device-sy
 import { AccessEvent, DeviceAuditRecord, DeviceCapture, DeviceFeatureError, DeviceMessageRecord, DevicePresence, DeviceRecord } from './device-event.entity';
 import { DeviceAlert } from './device-alert.entity';
 
-export const ALL_ENTITIES = [BaseEntity, Career, Person, Photo, HikCentralPersonState, SyncRun, SyncOutcome, PhotoRendition, PhotoImport, PhotoImportItem,
+export const ALL_ENTITIES = [BaseEntity, Career, Person, Photo, PhotoUpload, HikCentralPersonState, SyncRun, SyncOutcome, PhotoRendition, PhotoImport, PhotoImportItem,
   Terminal, TerminalAssignment, TerminalPersonState, TerminalCapture, TerminalSyncOp,
   Device, DeviceAssignment, DeviceSyncOp, DeviceUser, DeviceResync, DeviceCheck, DeviceRecord, DeviceMessageRecord, DeviceAuditRecord, DevicePresence, AccessEvent, DeviceCapture, DeviceFeatureError, DeviceAlert,
 ];

@@ -97,20 +97,46 @@ export async function createPerson(em: EntityManager, input: NewPerson): Promise
  * Stores the photo with its assessment (once per content hash) and makes it the person's current
  * version. A version stored before keeps its checks (and any admin review): `assess` runs only for
  * a new version. Concurrent uploads of the same bytes all succeed: the insert yields to the row another
- * request stored first (on conflict do nothing) instead of finding-then-inserting, which raced.
+ * request stored first instead of finding-then-inserting, which raced.
+ *
+ * A new version is assessed and stored in one transaction holding the face-index lock: the duplicate search (in
+ * `assess`) then sees every face committed before it, and its own face is committed before the next search of any
+ * process begins. So two photos of one face for two people, arriving at once in two processes, cannot both pass.
+ * Callers keep the CPU-heavy part (face detection) outside `assess`, so the lock is held for a search and an insert.
  */
 export async function setPersonPhoto(
   em: EntityManager,
   person: Person,
   photo: InspectedPhoto,
-  assess: () => Promise<PhotoAssessment>,
+  assess: (em: EntityManager) => Promise<PhotoAssessment>,
 ): Promise<Photo> {
-  const stored =
-    (await em.findOne(Photo, { person, version: photo.version })) ??
-    (await insertPhotoOnce(em, person, photo, await assess()));
-  person.photoVersion = photo.version;
-  await em.flush();
-  return stored;
+  const known = await em.findOne(Photo, { person, version: photo.version });
+  if (known !== null) {
+    person.photoVersion = photo.version;
+    await em.flush();
+    return known;
+  }
+  await em.begin();
+  try {
+    await lockFaceIndex(em);
+    const stored = await insertPhotoOnce(em, person, photo, await assess(em));
+    person.photoVersion = photo.version;
+    await em.commit();
+    return stored;
+  } catch (e) {
+    await em.rollback();
+    throw e;
+  }
+}
+
+/** Whether this exact photo (by content hash) was stored for the person before: then it is not assessed again. */
+export async function hasPhotoVersion(em: EntityManager, person: Person, version: string): Promise<boolean> {
+  return (await em.count(Photo, { person, version })) > 0;
+}
+
+/** One key for the whole face index (apart from the per-terminal and leader keys); released with the transaction. */
+async function lockFaceIndex(em: EntityManager): Promise<void> {
+  await em.execute("select pg_advisory_xact_lock(hashtextextended('gatesync:face-index', 0))");
 }
 
 /**

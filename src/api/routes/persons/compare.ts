@@ -1,23 +1,28 @@
 import type { ApiDeps } from '../../deps';
 import { notFound } from '../../http-errors';
-import { currentPhotoBytes } from '../../../db/repositories/person-repository';
-import { NoUsableFaceError, compareFaces } from '../../../photos/face-compare';
+import { startPersonPhotoComparison } from '../../../temporal-client/photo-intake';
+import { waitForWorkflow } from '../../workflow-wait';
 
 export type PersonComparison =
   | { ci: string; identical: boolean; similarityPercent: number; distance: number }
   | { ci: string; error: string };
 
-/** The records photo against the one HikCentral holds (`picture_data`), face descriptor against descriptor. */
+/**
+ * The records photo against the one HikCentral holds (`picture_data`), face descriptor against descriptor. A photos
+ * worker compares them (the API decodes no image); this waits for its verdict.
+ */
 export async function comparePerson(deps: ApiDeps, ci: string): Promise<PersonComparison> {
-  const records = await currentPhotoBytes(deps.orm.em.fork(), ci);
-  if (records === null) throw notFound(`photo of ${ci}`);
-  const onTarget = await deps.readHikCentralPhoto(ci);
-  if (onTarget === null) throw notFound(`HikCentral photo of ${ci}`);
-  try {
-    return { ci, ...(await compareFaces(records.data, onTarget, deps.photos.settings.matchMaxDistance)) };
-  } catch (e) {
-    if (e instanceof NoUsableFaceError) return { ci, error: e.message };
-    throw e;
+  const handle = await startPersonPhotoComparison({ client: deps.temporal, queues: deps.queues }, ci);
+  const r = await waitForWorkflow(handle.result(), deps.photoIntakeTimeoutMs ?? 60_000, handle.workflowId, 'the comparison is still running');
+  switch (r.outcome) {
+    case 'noRecordsPhoto':
+      throw notFound(`photo of ${ci}`);
+    case 'noTargetPhoto':
+      throw notFound(`HikCentral photo of ${ci}`);
+    case 'noUsableFace':
+      return { ci, error: r.error };
+    case 'compared':
+      return { ci, identical: r.identical, similarityPercent: r.similarityPercent, distance: r.distance };
   }
 }
 

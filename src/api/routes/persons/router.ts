@@ -10,12 +10,12 @@ import {
   currentPhoto,
   personView,
 } from '../../../db/repositories/person-repository';
-import { PhotoInputError, detectFormat } from '../../../photos/photo-intake';
-import { storePersonPhoto } from '../../../db/repositories/photos/person-photo-store';
+import { intakeUploadedPhoto } from './photo-upload';
+import { imageSignature } from '../../../photos/image-signature';
 import { runPersonSync } from '../syncs/person-sync-runner';
 import { comparePerson } from './compare';
 import { ciParams, createPersonBody, listPersonsQuery, photoReviewBody } from './schemas';
-import { approveDuplicate } from '../../../photos/photo-assessment';
+import { approveDuplicate } from '../../../photos/photo-review';
 
 /** Content types accepted for a photo, and the decoded format each must match (a Map: no inherited keys). */
 const PHOTO_CONTENT_TYPES = new Map([
@@ -29,6 +29,18 @@ const PHOTO_CONTENT_TYPES = new Map([
 const PHOTO_TYPES = [...PHOTO_CONTENT_TYPES.keys()];
 
 const { json, error } = answers;
+
+/**
+ * What the first bytes already tell (nothing is decoded here): an empty body, bytes that are no image at all, or an
+ * image of another format than the Content-Type says, is refused before anything is staged. The worker's intake
+ * decodes the rest and refuses what these bytes only pretend to be.
+ */
+function refuseByFirstBytes(body: Buffer, declared: string): void {
+  if (body.length === 0) throw badRequest('the photo is empty', { reason: 'empty' });
+  const actual = imageSignature(body);
+  if (actual === null) throw badRequest('the photo cannot be decoded: the bytes are not a JPEG, PNG, WebP or AVIF/HEIF image', { reason: 'undecodable' });
+  if (actual !== declared) throw badRequest(`Content-Type says ${declared} but the bytes are ${actual}`, { reason: 'contentTypeMismatch' });
+}
 
 export function personsRoutes(deps: ApiDeps): ApiRoute[] {
   const em = () => deps.orm.em.fork();
@@ -78,7 +90,7 @@ export function personsRoutes(deps: ApiDeps): ApiRoute[] {
     route({
       method: 'put',
       path: '/api/persons/:ci/photo',
-      summary: "Replace a person's photo (checked on arrival)",
+      summary: "Replace a person's photo (checked on arrival, by a photos worker)",
       params: ciParams,
       rawBody: { types: PHOTO_TYPES, limit: deps.photoLimit, description: 'the photo bytes' },
       responses: { 200: json('the person with the new photo version'), 404: error, 413: error, 415: error },
@@ -89,20 +101,14 @@ export function personsRoutes(deps: ApiDeps): ApiRoute[] {
         const fork = em();
         const person = await fork.findOne(Person, { ci: params.ci });
         if (person === null) throw notFound(`person ${params.ci}`);
-        try {
-          const declared = PHOTO_CONTENT_TYPES.get((req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '');
-          const actual = await detectFormat(body);
-          if (declared !== actual) {
-            throw badRequest(`Content-Type says ${declared ?? 'something else'} but the bytes are ${actual}`, {
-              reason: 'contentTypeMismatch',
-            });
-          }
-          await storePersonPhoto(fork, deps.photos, person, body);
-        } catch (e) {
-          if (e instanceof PhotoInputError) throw badRequest(e.message, { reason: e.reason });
-          throw e;
-        }
-        res.status(200).json(await personView(fork, params.ci));
+        const declared = PHOTO_CONTENT_TYPES.get((req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '') ?? 'unknown';
+        refuseByFirstBytes(body, declared);
+        const result = await intakeUploadedPhoto(deps, person, declared, body);
+        if (result.outcome === 'refused') throw badRequest(result.message, { reason: result.reason });
+        // A fresh context: the worker changed the person, and `fork` still holds it as it was.
+        const view = await personView(em(), params.ci);
+        if (view === null) throw notFound(`person ${params.ci}`);
+        res.status(200).json(view);
       },
     }),
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Photo, Person} from '../../entities';
-import { setPersonPhoto } from '../person-repository';
-import { assessPhoto, type PhotoAssessment } from '../../../photos/photo-assessment';
+import { hasPhotoVersion, setPersonPhoto } from '../person-repository';
+import { completeAssessment, examinePhoto, type PhotoAssessment, type PhotoExamination } from '../../../photos/photo-assessment';
 import type { FaceIndexStore } from '../../../photos/face-index-store';
 import { inspectPhoto } from '../../../photos/photo-intake';
 import type { PhotoSettings } from '../../../photos/photo-settings';
@@ -21,15 +21,22 @@ export interface StoredPersonPhoto {
 /**
  * Intake of one person's photo, the same for the API and the bulk import: inspect
  * (throws PhotoInputError → 400 / "unreadable"), assess unless this version was assessed before,
- * store, and keep the face index in step.
+ * store, and keep the face index in step. Face detection runs first; the duplicate search and the insert run
+ * under the face-index lock (setPersonPhoto), after reading what other processes committed.
  */
 export async function storePersonPhoto(em: EntityManager, pipeline: PhotoPipeline, person: Person, bytes: Buffer): Promise<StoredPersonPhoto> {
   const inspected = await inspectPhoto(bytes);
   const unchanged = person.photoVersion === inspected.version;
   const { settings, faces } = pipeline;
+  let exam: PhotoExamination | undefined;
   let assessment: PhotoAssessment | undefined;
+  const alreadyStored = await hasPhotoVersion(em, person, inspected.version);
+  if (!alreadyStored) exam = await examinePhoto(inspected, settings);
   const photo = await setPersonPhoto(em, person, inspected, async () => {
-    assessment = await assessPhoto(inspected, settings, (d) =>
+    exam ??= await examinePhoto(inspected, settings);
+    const examined = exam;
+    if (examined.descriptor !== null) await faces.catchUp(em);
+    assessment = await completeAssessment(examined, settings, (d) =>
       faces.nearest(em, d, { maxDistance: settings.duplicateMaxDistance, excludePersonId: person.id }),
     );
     return assessment;
