@@ -1,6 +1,11 @@
 /** Messages, inputs, results and ids of the photo processes. Never the bytes: paths, ids and counters. */
 import { defineQuery } from '@temporalio/workflow';
 
+/** The photo workflows' type names, as registered by the worker (recorded histories name them: never rename). */
+export const PhotoWorkflow = {
+  bulkPhotoImport: 'bulkPhotoImport',
+} as const;
+
 // ---------------------------------------------------------------- bulk photo import
 
 /** Where a photo dump is on the server: a folder, or a zip saved by the API. Never the bytes. */
