@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { PhotoPipeline } from '../db/repositories/photos/person-photo-store';
 import type { TaskQueues } from '../contracts/task-queues';
 import type { SecretBox } from '../security/secret-box';
-import type { DeviceSyncDefaults } from '../temporal-client/device-sync-client';
+import type { DeviceSyncDefaults } from '../temporal-client/devices';
 
 export interface ApiDeps {
   orm: MikroORM;
