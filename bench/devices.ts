@@ -10,7 +10,7 @@ import { WORKFLOWS_PATH } from '../src/worker/worker';
 import { DeviceGateway } from '../src/gateway/device-gateway';
 import { registerDevice } from '../src/db/repositories/devices/device-registry';
 import { desiredPage, expectedHash, rows, upsertEntry, type Db, type DesiredRow } from '../src/db/repositories/devices/device-people';
-import { signalDeviceSync } from '../src/temporal-client/device-sync-client';
+import { signalDeviceSync } from '../src/temporal-client/devices';
 import { SimulatedDevice } from '../src/targets/devices/simulator/simulator';
 import { deviceFullResyncWorkflowId, deviceResyncSignal, deviceSyncWorkflowId } from '../src/contracts';
 import { FaceIndexStore } from '../src/photos/face-index-store';

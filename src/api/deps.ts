@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { TaskQueues } from '../contracts/task-queues';
 import type { SecretBox } from '../security/secret-box';
-import type { DeviceSyncDefaults } from '../temporal-client/device-sync-client';
+import type { DeviceSyncDefaults } from '../temporal-client/devices';
 
 export interface ApiDeps {
   orm: MikroORM;

@@ -1,6 +1,12 @@
 /** Messages, inputs, results and ids of the HikCentral processes (seed 000, seed 001). */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
+/** The HikCentral workflows' type names, as registered by the worker (recorded histories name them: never rename). */
+export const HikCentralWorkflow = {
+  syncPerson: 'syncPerson',
+  bulkCareerSync: 'bulkCareerSync',
+} as const;
+
 // ---------------------------------------------------------------- one person
 
 export type PersonOutcome = 'synced' | 'alreadyRegistered' | 'photoRejected' | 'failed';

@@ -1,6 +1,13 @@
 /** Messages, inputs, results and ids of the photo processes. Never the bytes: paths, ids and counters. */
 import { defineQuery } from '@temporalio/workflow';
 
+/** The photo workflows' type names, as registered by the worker (recorded histories name them: never rename). */
+export const PhotoWorkflow = {
+  bulkPhotoImport: 'bulkPhotoImport',
+  personPhotoIntake: 'personPhotoIntake',
+  personPhotoComparison: 'personPhotoComparison',
+} as const;
+
 // ---------------------------------------------------------------- bulk photo import
 
 /** Where a photo dump is on the server: a folder, or a zip saved by the API. Never the bytes. */
@@ -62,7 +69,6 @@ export type PersonPhotoIntakeResult =
   /** The upload was taken by an earlier attempt, or its person was deleted meanwhile. */
   | { outcome: 'gone' };
 
-export const PHOTO_INTAKE_WORKFLOW = 'personPhotoIntake';
 export const personPhotoIntakeWorkflowId = (uploadId: string): string => `photo-intake:${uploadId}`;
 
 // ---------------------------------------------------------------- a person's records photo against HikCentral's
@@ -78,6 +84,5 @@ export type PersonPhotoComparisonResult =
   | { outcome: 'noRecordsPhoto' }
   | { outcome: 'noTargetPhoto' };
 
-export const PHOTO_COMPARISON_WORKFLOW = 'personPhotoComparison';
 /** One comparison of a person at a time: callers asking at once share its answer. */
 export const personPhotoComparisonWorkflowId = (ci: string): string => `photo-compare:${ci}`;

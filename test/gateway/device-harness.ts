@@ -5,7 +5,7 @@ import { DeviceGateway, type DeviceGatewayOptions } from '../../src/gateway/devi
 import { registerDevice, type NewDevice } from '../../src/db/repositories/devices/device-registry';
 import { expectedHash, rows } from '../../src/db/repositories/devices/device-people';
 import { SimulatedDevice, type SimulatedDeviceOptions } from '../../src/targets/devices/simulator/simulator';
-import { signalDeviceSync, type DeviceSyncDefaults } from '../../src/temporal-client/device-sync-client';
+import { signalDeviceSync, type DeviceSyncDefaults } from '../../src/temporal-client/devices';
 import { startServices, type RunningWorker, type Services } from '../helpers/services';
 import { deviceResyncSignal, deviceSyncProgressQuery, deviceSyncWorkflowId, type DeviceSyncProgress } from '../../src/contracts';
 import { waitFor } from '../helpers/wait';

@@ -37,6 +37,19 @@ describe('the layer rules (eslint import-x/no-restricted-paths zones)', () => {
     expect(await layerErrors(repo)).toEqual([expect.stringMatching(/below activities/)]);
   });
 
+  it('given an API route taking a workflow type from a workflow module, should fail; from the typed client, pass', async () => {
+    const direct = plant(
+      'src/api/routes/syncs',
+      "import type { syncPerson } from '../../../workflows/hikcentral/sync-person.workflow';\nexport type W = typeof syncPerson;\n",
+    );
+    const typed = plant(
+      'src/api/routes/syncs',
+      "import type { PersonSyncHandle } from '../../../temporal-client/hikcentral';\nexport type H = PersonSyncHandle;\n",
+    );
+    expect(await layerErrors(direct)).toEqual([expect.stringMatching(/only through src\/temporal-client/)]);
+    expect(await layerErrors(typed)).toEqual([]);
+  });
+
   it('given an import down the layers, should pass', async () => {
     const file = plant('src/activities', "import type { Person } from '../db/entities';\nexport type P = Person;\n");
     expect(await layerErrors(file)).toEqual([]);

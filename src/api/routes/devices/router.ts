@@ -1,4 +1,3 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ApiDeps } from '../../deps';
 import { answers, route, type ApiRoute } from '../../route-registry';
 import {
@@ -24,20 +23,16 @@ import {
 } from '../../../db/repositories/devices/device-registry';
 import type { Db } from '../../../db/repositories/devices/device-people';
 import {
-  signalDeviceSync,
+  deviceFullResyncStatus,
+  deviceResyncProgress,
+  deviceSyncProgress,
+  requestDeviceFullResync,
   terminateDeviceWorkflows,
-  type DeviceSyncStarter,
-} from '../../../temporal-client/device-sync-client';
+  wakeDeviceSync,
+  type DeviceTemporalContext,
+} from '../../../temporal-client/devices';
+import { temporalOf } from '../../temporal-of';
 import { alertHistory } from '../../../db/repositories/devices/device-alerts';
-import {
-  deviceFullResyncWorkflowId,
-  deviceQueueChangedSignal,
-  deviceResyncProgressQuery,
-  deviceResyncSignal,
-  deviceSyncProgressQuery,
-  deviceSyncWorkflowId,
-  type DeviceResyncProgress,
-} from '../../../contracts';
 import {
   alertsQuery,
   assignmentParams,
@@ -114,18 +109,14 @@ function checkProperties(config: Record<string, DeviceConfigParam>, props: Prope
 /** Cloud access-control devices: registry, assignments, configuration, sync and checks. */
 export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
   const db = (): Db => deps.orm.em.getKnex();
-  const starter = (): DeviceSyncStarter => ({
-    temporal: deps.temporal,
-    taskQueue: deps.queues.devices,
-    defaults: deps.devices?.syncDefaults ?? {},
-  });
+  const temporal = (): DeviceTemporalContext => ({ ...temporalOf(deps), deviceSync: deps.devices?.syncDefaults ?? {} });
   const load = async (id: string): Promise<DeviceRowView> => {
     const row = await findDeviceView(db(), id);
     if (row === undefined) throw notFound(`device ${id}`);
     return row;
   };
   const wake = (id: string) =>
-    signalDeviceSync(starter(), id, deviceQueueChangedSignal).catch((err: unknown) =>
+    wakeDeviceSync(temporal(), id).catch((err: unknown) =>
       deps.logger.warn({ err, device: id }, 'could not wake the device sync'),
     );
   const requireOnline = (d: DeviceRowView) => {
@@ -220,7 +211,7 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
         if (!(await deleteDevice(db(), params.id))) throw notFound(`device ${params.id}`);
         deps.logger.info({ device: params.id }, 'device deleted');
         // The device is gone either way: a workflow this misses stops by itself when it finds no device.
-        await terminateDeviceWorkflows(deps.temporal, params.id, 'device deleted').catch((err: unknown) =>
+        await terminateDeviceWorkflows(temporal(), params.id, 'device deleted').catch((err: unknown) =>
           deps.logger.warn({ err, device: params.id }, 'could not terminate the device workflows'),
         );
         res.status(204).end();
@@ -345,15 +336,11 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 202: json('{ workflowId, syncWorkflowId }'), 404: error, 409: error },
       handler: async ({ params }, res) => {
         await load(params.id);
-        const workflowId = deviceFullResyncWorkflowId(params.id);
-        try {
-          const running = (await deps.temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-          if (running) throw conflict('a full resync of this device is already running', { workflowId });
-        } catch (e) {
-          if (!(e instanceof WorkflowNotFoundError)) throw e;
-        }
-        await signalDeviceSync(starter(), params.id, deviceResyncSignal, { reason: 'manual' });
-        res.status(202).json({ workflowId, syncWorkflowId: deviceSyncWorkflowId(params.id) });
+        const resync = await deviceFullResyncStatus(temporal(), params.id);
+        if (resync.running)
+          throw conflict('a full resync of this device is already running', { workflowId: resync.workflowId });
+        const { workflowId, syncWorkflowId } = await requestDeviceFullResync(temporal(), params.id, 'manual');
+        res.status(202).json({ workflowId, syncWorkflowId });
       },
     }),
 
@@ -365,19 +352,6 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
       responses: { 200: json('{ deviceId, online, queued, held, alerts, incremental, resync }'), 404: error },
       handler: async ({ params }, res) => {
         const d = await load(params.id);
-        const queryOrNull = async <T>(
-          wid: string,
-          q: Parameters<ReturnType<typeof deps.temporal.workflow.getHandle>['query']>[0],
-        ): Promise<T | null> => {
-          try {
-            const h = deps.temporal.workflow.getHandle(wid);
-            if ((await h.describe()).status.name !== 'RUNNING') return null;
-            return (await h.query(q)) as T;
-          } catch (e) {
-            if (e instanceof WorkflowNotFoundError) return null;
-            throw e;
-          }
-        };
         const resyncRow = await resyncView(db(), params.id);
         res.json({
           deviceId: params.id,
@@ -385,12 +359,9 @@ export function devicesRoutes(deps: ApiDeps): ApiRoute[] {
           queued: d.queued ?? 0,
           held: d.held ?? 0,
           alerts: deviceView(d).alerts,
-          incremental: await queryOrNull(deviceSyncWorkflowId(params.id), deviceSyncProgressQuery),
+          incremental: await deviceSyncProgress(temporal(), params.id),
           resync:
-            withLiveCursor(
-              await queryOrNull<DeviceResyncProgress>(deviceFullResyncWorkflowId(params.id), deviceResyncProgressQuery),
-              resyncRow,
-            ) ??
+            withLiveCursor(await deviceResyncProgress(temporal(), params.id), resyncRow) ??
             resyncRow ??
             null,
         });

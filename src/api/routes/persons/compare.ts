@@ -1,6 +1,7 @@
 import type { ApiDeps } from '../../deps';
+import { temporalOf } from '../../temporal-of';
 import { notFound } from '../../http-errors';
-import { startPersonPhotoComparison } from '../../../temporal-client/photo-intake';
+import { startPersonPhotoComparison } from '../../../temporal-client/photos';
 import { waitForWorkflow } from '../../workflow-wait';
 
 export type PersonComparison =
@@ -12,7 +13,7 @@ export type PersonComparison =
  * worker compares them (the API decodes no image); this waits for its verdict.
  */
 export async function comparePerson(deps: ApiDeps, ci: string): Promise<PersonComparison> {
-  const handle = await startPersonPhotoComparison({ client: deps.temporal, queues: deps.queues }, ci);
+  const handle = await startPersonPhotoComparison(temporalOf(deps), ci);
   const r = await waitForWorkflow(handle.result(), deps.photoIntakeTimeoutMs ?? 60_000, handle.workflowId, 'the comparison is still running');
   switch (r.outcome) {
     case 'noRecordsPhoto':

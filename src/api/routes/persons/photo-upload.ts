@@ -1,8 +1,9 @@
 import type { ApiDeps } from '../../deps';
+import { temporalOf } from '../../temporal-of';
 import type { Person } from '../../../db/entities';
 import type { PersonPhotoIntakeResult } from '../../../contracts';
 import { removePhotoUpload, stagePhotoUpload } from '../../../db/repositories/photos/photo-uploads';
-import { startPersonPhotoIntake } from '../../../temporal-client/photo-intake';
+import { startPersonPhotoIntake } from '../../../temporal-client/photos';
 import { waitForWorkflow } from '../../workflow-wait';
 
 /**
@@ -15,7 +16,7 @@ export async function intakeUploadedPhoto(deps: ApiDeps, person: Person, declare
   const uploadId = await stagePhotoUpload(em, person.id, declaredFormat, bytes);
   let handle;
   try {
-    handle = await startPersonPhotoIntake({ client: deps.temporal, queues: deps.queues }, { uploadId, ci: person.ci });
+    handle = await startPersonPhotoIntake(temporalOf(deps), { uploadId, ci: person.ci });
   } catch (e) {
     // Nobody will take these bytes: they must not stay behind.
     await removePhotoUpload(em, uploadId);

@@ -10,13 +10,9 @@ import { ImportSourceError } from '../../../photos/import-source-error';
 import { resolveImportFolder } from '../../../photos/import-paths';
 import { checkZipArchive } from '../../../photos/zip-archive';
 import { csvRecord } from '../../csv';
-import {
-  importProgressQuery,
-  photoImportWorkflowId,
-  type ImportSource,
-  type PhotoImportProgress,
-} from '../../../contracts';
-import type { bulkPhotoImport } from '../../../workflows/photos/bulk-photo-import.workflow';
+import { photoImportWorkflowId, type ImportSource, type PhotoImportProgress } from '../../../contracts';
+import { photoImportHandle, photoImportProgress, startPhotoImport } from '../../../temporal-client/photos';
+import { temporalOf } from '../../temporal-of';
 import { ensurePrivateDir, writePrivateFile } from '../../../security/private-files';
 
 const folderBody = z.object({ folder: z.string().min(1).max(4096).meta({ example: 'intake-2026' }) }).strict();
@@ -36,11 +32,7 @@ export function photoImportsRoutes(deps: ApiDeps): ApiRoute[] {
     const row = new PhotoImport({ workflowId, sourceKind: source.kind, sourcePath: source.path });
     row.id = id;
     await fork.persistAndFlush(row);
-    const handle = await deps.temporal.workflow.start<typeof bulkPhotoImport>('bulkPhotoImport', {
-      taskQueue: deps.queues.photos,
-      workflowId,
-      args: [{ importId: id, source }],
-    });
+    const handle = await startPhotoImport(temporalOf(deps), id, source);
     return { id, workflowId, runId: handle.firstExecutionRunId };
   };
 
@@ -101,12 +93,12 @@ export function photoImportsRoutes(deps: ApiDeps): ApiRoute[] {
         let progress: PhotoImportProgress | null = null;
         if (row.state === 'running') {
           // Asked first: a query on a terminated run would replay it and answer `running` for ever.
-          const handle = deps.temporal.workflow.getHandle(row.workflowId);
+          const handle = photoImportHandle(temporalOf(deps), row.workflowId);
           const status = await handle
             .describe()
             .then((d) => d.status.name)
             .catch(() => null);
-          if (status === 'RUNNING') progress = await handle.query(importProgressQuery).catch(() => null);
+          if (status === 'RUNNING') progress = await photoImportProgress(handle).catch(() => null);
           else if (status !== null) await settleClosedImport(fork, row, status);
         }
         res.json({

@@ -1,7 +1,7 @@
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import type { ApiDeps } from '../../deps';
-import { syncPersonWorkflowId, type SyncPersonResult } from '../../../contracts';
-import type { syncPerson } from '../../../workflows/hikcentral/sync-person.workflow';
+import type { SyncPersonResult } from '../../../contracts';
+import { startPersonSync } from '../../../temporal-client/hikcentral';
+import { temporalOf } from '../../temporal-of';
 import { waitForWorkflow } from '../../workflow-wait';
 
 /**
@@ -9,11 +9,6 @@ import { waitForWorkflow } from '../../workflow-wait';
  * The workflow keeps going if the wait times out; the caller gets 504 and can ask again.
  */
 export async function runPersonSync(deps: ApiDeps, ci: string): Promise<SyncPersonResult> {
-  const handle = await deps.temporal.workflow.start<typeof syncPerson>('syncPerson', {
-    taskQueue: deps.queues.hikcentral,
-    workflowId: syncPersonWorkflowId(ci),
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    args: [{ ci }],
-  });
+  const handle = await startPersonSync(temporalOf(deps), ci);
   return waitForWorkflow(handle.result(), deps.personSyncTimeoutMs ?? 60_000, handle.workflowId, 'the sync is still running');
 }

@@ -1,19 +1,19 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ApiDeps } from '../../deps';
 import { answers, route, type ApiRoute } from '../../route-registry';
 import { conflict, notFound } from '../../http-errors';
+import { temporalOf } from '../../temporal-of';
 import { Career, SyncOutcome, SyncRun } from '../../../db/entities';
+import { isBulkCareerSyncWorkflowId, type BulkCareerSyncInput, type BulkSyncProgress } from '../../../contracts';
 import {
-  bulkCareerSyncWorkflowId,
-  cancelSignal,
-  isBulkCareerSyncWorkflowId,
-  pauseSignal,
-  progressQuery,
-  resumeSignal,
-  type BulkCareerSyncInput,
-  type BulkSyncProgress,
-} from '../../../contracts';
-import type { bulkCareerSync } from '../../../workflows/hikcentral/bulk-career-sync.workflow';
+  BULK_CAREER_SYNC_CONTROLS,
+  bulkCareerSyncHandle,
+  bulkCareerSyncProgress,
+  controlBulkCareerSync,
+  findBulkCareerSync,
+  startBulkCareerSync,
+  type BulkCareerSyncHandle,
+} from '../../../temporal-client/hikcentral';
 import {
   listSyncsQuery,
   outcomesQuery,
@@ -24,34 +24,27 @@ import {
   type SyncAnswer,
 } from './schemas';
 
-const BULK_CAREER_SYNC = 'bulkCareerSync';
-const SIGNALS = { pause: pauseSignal, resume: resumeSignal, cancel: cancelSignal } as const;
-
 const { json, error } = answers;
 
 /** A bulk career sync as Temporal knows it, or null when it does not (any more). */
 interface LiveSync {
-  handle: WorkflowHandle;
+  handle: BulkCareerSyncHandle;
   running: boolean;
 }
 
 export function syncsRoutes(deps: ApiDeps): ApiRoute[] {
   const em = () => deps.orm.em.fork();
+  const temporal = temporalOf(deps);
 
   const start = async (input: BulkCareerSyncInput) => {
-    const workflowId = bulkCareerSyncWorkflowId(input.career);
     try {
-      const handle = await deps.temporal.workflow.start<typeof bulkCareerSync>(BULK_CAREER_SYNC, {
-        taskQueue: deps.queues.hikcentral,
-        workflowId,
-        args: [input],
-      });
-      return { workflowId, runId: handle.firstExecutionRunId };
+      const handle = await startBulkCareerSync(temporal, input);
+      return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
     } catch (e) {
       if (e instanceof WorkflowExecutionAlreadyStartedError) {
-        const running = await deps.temporal.workflow.getHandle(workflowId).describe();
+        const running = await bulkCareerSyncHandle(temporal, input.career).describe();
         // One run per career at a time: answer with the one that is running.
-        throw conflict('a sync of this career is already running', { workflowId, runId: running.runId });
+        throw conflict('a sync of this career is already running', { workflowId: e.workflowId, runId: running.runId });
       }
       throw e;
     }
@@ -63,16 +56,10 @@ export function syncsRoutes(deps: ApiDeps): ApiRoute[] {
    * Temporal reports.
    */
   const liveSync = async (workflowId: string): Promise<LiveSync | null> => {
-    if (!isBulkCareerSyncWorkflowId(workflowId)) throw notFound(`sync ${workflowId}`);
-    const handle = deps.temporal.workflow.getHandle(workflowId);
-    try {
-      const d = await handle.describe();
-      if (d.type !== BULK_CAREER_SYNC) throw notFound(`sync ${workflowId}`);
-      return { handle, running: d.status.name === 'RUNNING' };
-    } catch (e) {
-      if (e instanceof WorkflowNotFoundError) return null;
-      throw e;
-    }
+    const found = await findBulkCareerSync(temporal, workflowId);
+    if (found.found === 'other') throw notFound(`sync ${workflowId}`);
+    if (found.found === 'unknown') return null;
+    return { handle: found.handle, running: found.found === 'running' };
   };
   const latestRun = (workflowId: string) => em().findOne(SyncRun, { workflowId }, { orderBy: { startedAt: 'desc' } });
 
@@ -128,7 +115,7 @@ export function syncsRoutes(deps: ApiDeps): ApiRoute[] {
       },
       handler: async ({ params }, res) => {
         const [live, latest] = await Promise.all([liveSync(params.workflowId), latestRun(params.workflowId)]);
-        const progress = live?.running === true ? await live.handle.query(progressQuery) : null;
+        const progress = live?.running === true ? await bulkCareerSyncProgress(live.handle) : null;
         if (progress === null && latest === null) throw notFound(`sync ${params.workflowId}`);
         const temporalStatus = live === null ? null : live.running ? 'RUNNING' : 'CLOSED';
         const fields = progress !== null ? progressFields(progress) : progressOfRun(latest as SyncRun);
@@ -142,7 +129,7 @@ export function syncsRoutes(deps: ApiDeps): ApiRoute[] {
       },
     }),
 
-    ...(['pause', 'resume', 'cancel'] as const).map((name) =>
+    ...BULK_CAREER_SYNC_CONTROLS.map((name) =>
       route({
         method: 'post',
         path: `/api/syncs/:workflowId/${name}`,
@@ -153,7 +140,7 @@ export function syncsRoutes(deps: ApiDeps): ApiRoute[] {
           const live = await liveSync(params.workflowId);
           if (live === null) throw notFound(`sync ${params.workflowId}`);
           if (!live.running) throw conflict(`sync ${params.workflowId} is not running`);
-          await live.handle.signal(SIGNALS[name]);
+          await controlBulkCareerSync(live.handle, name);
           res.status(202).json({ workflowId: params.workflowId, signal: name });
         },
       }),

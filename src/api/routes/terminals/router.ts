@@ -26,7 +26,8 @@ import {
   terminalIdParams,
 } from './schemas';
 import { terminalView } from './views';
-import { probeTerminalNow, startEnrolment, temporalOf } from './workflows';
+import { probeTerminalNow, startEnrolment } from './workflows';
+import { temporalOf } from '../../temporal-of';
 
 const DEFAULT_PORT = { http: 80, https: 443 } as const;
 

@@ -2,12 +2,9 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotF
 import type { ApiDeps } from '../../deps';
 import { HttpError, conflict } from '../../http-errors';
 import { waitForWorkflow, workflowFailureText } from '../../workflow-wait';
-import type { TemporalContext } from '../../../temporal-client/temporal-context';
+import { temporalOf } from '../../temporal-of';
 import * as terminals from '../../../temporal-client/terminals';
 import type { CaptureTerminalFaceResult, EnrollOnTerminalInput, EnrollOnTerminalResult } from '../../../contracts';
-
-/** The typed Temporal client's context, from the API's deps. */
-export const temporalOf = (deps: ApiDeps): TemporalContext => ({ client: deps.temporal, queues: deps.queues });
 
 /** A 504 after `ms`, saying which workflow to follow. */
 const within = <T>(ms: number, workflowId: string, p: Promise<T>): Promise<T> =>
