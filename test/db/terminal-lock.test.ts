@@ -144,6 +144,47 @@ describe('one request in flight per terminal across worker processes (real Postg
     }
   });
 
+  it('should beat while it waits for another process, and stop waiting when cancelled, never running its work', async () => {
+    const t = await terminalWithSimulator(s.orm, s.secrets);
+    const workers = await twoProcesses();
+    const [a, b] = workers as [(typeof workers)[0], (typeof workers)[0]];
+    try {
+      let beaten!: () => void;
+      const beat = new Promise<void>((resolve) => (beaten = resolve));
+      let holderIn!: () => void;
+      const holderHolds = new Promise<void>((resolve) => (holderIn = resolve));
+      // The holder keeps the terminal until the waiter has heartbeaten once.
+      const holder = a.clients.holding(a.orm.em.fork(), t.terminalId, async ({ client }) => {
+        await client.deviceInfo();
+        holderIn();
+        await beat;
+      });
+      await holderHolds;
+      const cancel = new AbortController();
+      let cancelledRan = false;
+      const cancelled = b.clients.holding(
+        b.orm.em.fork(),
+        t.terminalId,
+        async () => {
+          cancelledRan = true;
+        },
+        { signal: cancel.signal },
+      );
+      const waiter = b.clients.holding(b.orm.em.fork(), t.terminalId, ({ client }) => client.countUsers(), {
+        whileWaiting: beaten,
+      });
+      cancel.abort(new Error('cancelled while waiting'));
+      await expect(cancelled).rejects.toThrow('cancelled while waiting');
+      await holder;
+      await waiter;
+      expect(cancelledRan).toBe(false);
+      expect(paths(t)).toEqual(['/ISAPI/System/deviceInfo', '/ISAPI/AccessControl/UserInfo/Count']);
+    } finally {
+      for (const { clients } of workers) await clients.close();
+      await t.close();
+    }
+  });
+
   it('should hold the terminal once per sync activity, however many calls it makes, while another process syncs it too', async () => {
     const career = `Lock ${Math.random().toString(36).slice(2, 8)}`;
     await addPeople(s.orm, career, 8, { noPhoto: [0, 1, 2, 3, 4, 5, 6, 7] });

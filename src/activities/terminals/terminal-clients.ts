@@ -31,7 +31,20 @@ export class TerminalClients {
     work: (connected: { terminal: Terminal; client: IsapiClient }) => Promise<T>,
     opts: HoldOptions = {},
   ): Promise<T> {
-    return this.locks(em).hold(terminalId, async () => work(await this.forTerminal(em, terminalId)), opts);
+    return this.locks(em).hold(
+      terminalId,
+      async () => {
+        const connected = await this.forTerminal(em, terminalId);
+        try {
+          return await work(connected);
+        } finally {
+          // A call the work started but did not wait for (a sibling of a failed one) is still the span's: the
+          // terminal is let go only once it has finished.
+          await connected.client.idle();
+        }
+      },
+      opts,
+    );
   }
 
   /** The lock table, for tests and diagnostics (acquisitions). */

@@ -66,6 +66,7 @@ export class TerminalLocks {
     const tail = before.then(() => mine);
     this.line.set(terminalId, tail);
 
+    /** Until the lock is held; a cancel stops only the waiting, never work under way. */
     let waiting = true;
     const beating =
       opts.whileWaiting === undefined
@@ -101,7 +102,7 @@ export class TerminalLocks {
     // The transaction runs on when the caller is cancelled while waiting: it lets the lock go as soon as it has it.
     run.catch(() => undefined);
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
+      const onAbort = () => waiting && reject(signal.reason);
       if (signal.aborted) onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       run.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));

@@ -100,6 +100,11 @@ export class IsapiTransport {
     });
   }
 
+  /** Settles once every call queued so far has finished, answered or not. */
+  async idle(): Promise<void> {
+    await this.tail;
+  }
+
   async close(): Promise<void> {
     await this.agent.destroy();
   }
