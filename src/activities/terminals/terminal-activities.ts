@@ -128,39 +128,50 @@ async function recordState(
 export function createTerminalActivities(deps: TerminalActivityDeps) {
   const fork = () => deps.orm.em.fork();
   const connect = (terminalId: string): Promise<{ terminal: Terminal; client: IsapiClient }> => deps.terminals.forTerminal(fork(), terminalId);
+  /**
+   * An activity's terminal work, holding the terminal once for all its calls (terminal-lock.ts). Waiting for it
+   * heartbeats, so a heartbeating activity does not time out behind another activity's batch.
+   */
+  const holding = <T>(terminalId: string, work: (connected: { terminal: Terminal; client: IsapiClient }) => Promise<T>, em = fork()): Promise<T> =>
+    deps.terminals.holding(em, terminalId, work, { whileWaiting: () => heartbeat({ waitingForTerminal: terminalId }), signal: cancellationSignal() });
 
   return {
     /** deviceInfo, capabilities and time zone into the registry; marks the terminal online or not. */
     async probeTerminal(input: { terminalId: string }): Promise<{ online: boolean; model: string | null; faceUpload: boolean; faceCapture: boolean; error: string | null }> {
       const em = fork();
-      const { terminal, client } = await deps.terminals.forTerminal(em, input.terminalId);
-      try {
-        const info = await client.deviceInfo();
-        const caps = await client.capabilities();
-        await terminalUtcOffset(em, terminal, client, { refresh: true });
-        terminal.model = info.model ?? null;
-        terminal.firmware = info.firmwareVersion ?? null;
-        terminal.serialNumber = info.serialNumber ?? null;
-        terminal.capabilities = caps;
-        terminal.online = true;
-        terminal.lastContactAt = new Date();
-        terminal.lastError = null;
-        await em.flush();
-        return {
-          online: true,
-          model: terminal.model,
-          faceUpload: caps.faceUpload.binary === true,
-          faceCapture: caps.faceUpload.captureAndBind === true,
-          error: null,
-        };
-      } catch (e) {
-        if (!(e instanceof IsapiError)) throw e;
-        terminal.online = e.kind !== 'transient';
-        terminal.lastError = e.message;
-        await em.flush();
-        if (e instanceof IsapiAuthError) throw toTerminalFailure(e);
-        return { online: terminal.online, model: terminal.model ?? null, faceUpload: false, faceCapture: false, error: e.message };
-      }
+      return holding(
+        input.terminalId,
+        async ({ terminal, client }) => {
+          try {
+            const info = await client.deviceInfo();
+            const caps = await client.capabilities();
+            await terminalUtcOffset(em, terminal, client, { refresh: true });
+            terminal.model = info.model ?? null;
+            terminal.firmware = info.firmwareVersion ?? null;
+            terminal.serialNumber = info.serialNumber ?? null;
+            terminal.capabilities = caps;
+            terminal.online = true;
+            terminal.lastContactAt = new Date();
+            terminal.lastError = null;
+            await em.flush();
+            return {
+              online: true,
+              model: terminal.model,
+              faceUpload: caps.faceUpload.binary === true,
+              faceCapture: caps.faceUpload.captureAndBind === true,
+              error: null,
+            };
+          } catch (e) {
+            if (!(e instanceof IsapiError)) throw e;
+            terminal.online = e.kind !== 'transient';
+            terminal.lastError = e.message;
+            await em.flush();
+            if (e instanceof IsapiAuthError) throw toTerminalFailure(e);
+            return { online: terminal.online, model: terminal.model ?? null, faceUpload: false, faceCapture: false, error: e.message };
+          }
+        },
+        em,
+      );
     },
 
     /**
@@ -170,37 +181,42 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
     async ensureTerminalUser(input: { terminalId: string; ci: string }): Promise<{ action: 'added' | 'updated' | 'unchanged'; faceUpload: boolean; faceCapture: boolean }> {
       return acting(async () => {
         const em = fork();
-        const { terminal, client } = await deps.terminals.forTerminal(em, input.terminalId);
-        const person = await em.findOne(Person, { ci: input.ci });
-        if (person === null) throw new PersonMissingError(input.ci);
-        const rule = { validityDays: deps.validityDays, utcOffsetMinutes: await terminalUtcOffset(em, terminal, client) };
-        const wanted = (await desiredTerminalUsers(em, input.terminalId, rule, [input.ci]))[0];
-        if (wanted === undefined) {
-          // Not held through a career: an explicit assignment keeps a later sync from removing them.
-          await em.getConnection().execute(
-            `insert into terminal_assignment (id, created_at, updated_at, terminal_id, person_id)
-             values (gen_random_uuid(), now(), now(), ?, ?) on conflict (terminal_id, person_id) do nothing`,
-            [input.terminalId, person.id],
-          );
-        }
-        const target =
-          wanted ??
-          terminalUserOf(
-            { ci: person.ci, given_name: person.givenName, family_name: person.familyName, second_family_name: person.secondFamilyName ?? null, active: person.active, created_at: person.createdAt },
-            rule,
-          );
-        if (terminal.capabilities === null || terminal.capabilities === undefined) {
-          // Never probed: `auto` needs to know which face methods the model has.
-          terminal.capabilities = await client.capabilities();
-          terminal.online = true;
-          terminal.lastContactAt = new Date();
-          await em.flush();
-        }
-        const caps = terminal.capabilities.faceUpload;
-        const faces = { faceUpload: caps.binary === true, faceCapture: caps.captureAndBind !== false };
-        const { action } = await upsertTerminalUser(client, target);
-        await recordState(deps.orm, input.terminalId, input.ci, { syncedName: target.name, syncedValidity: target.validity, lastResult: action, lastMessage: null });
-        return { action, ...faces };
+        return holding(
+          input.terminalId,
+          async ({ terminal, client }) => {
+            const person = await em.findOne(Person, { ci: input.ci });
+            if (person === null) throw new PersonMissingError(input.ci);
+            const rule = { validityDays: deps.validityDays, utcOffsetMinutes: await terminalUtcOffset(em, terminal, client) };
+            const wanted = (await desiredTerminalUsers(em, input.terminalId, rule, [input.ci]))[0];
+            if (wanted === undefined) {
+              // Not held through a career: an explicit assignment keeps a later sync from removing them.
+              await em.getConnection().execute(
+                `insert into terminal_assignment (id, created_at, updated_at, terminal_id, person_id)
+                 values (gen_random_uuid(), now(), now(), ?, ?) on conflict (terminal_id, person_id) do nothing`,
+                [input.terminalId, person.id],
+              );
+            }
+            const target =
+              wanted ??
+              terminalUserOf(
+                { ci: person.ci, given_name: person.givenName, family_name: person.familyName, second_family_name: person.secondFamilyName ?? null, active: person.active, created_at: person.createdAt },
+                rule,
+              );
+            if (terminal.capabilities === null || terminal.capabilities === undefined) {
+              // Never probed: `auto` needs to know which face methods the model has.
+              terminal.capabilities = await client.capabilities();
+              terminal.online = true;
+              terminal.lastContactAt = new Date();
+              await em.flush();
+            }
+            const caps = terminal.capabilities.faceUpload;
+            const faces = { faceUpload: caps.binary === true, faceCapture: caps.captureAndBind !== false };
+            const { action } = await upsertTerminalUser(client, target);
+            await recordState(deps.orm, input.terminalId, input.ci, { syncedName: target.name, syncedValidity: target.validity, lastResult: action, lastMessage: null });
+            return { action, ...faces };
+          },
+          em,
+        );
       });
     },
 
@@ -225,6 +241,8 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
      */
     async captureTerminalFace(input: { terminalId: string; ci?: string; timeoutMs: number; captureId?: string }): Promise<CaptureTerminalFaceResult> {
       return acting(async () => {
+        // Not held for the whole capture: it waits for a person for up to minutes, and between its re-POSTs
+        // (§2.3: every 2–5 s) other work may use the terminal; each of its requests holds the terminal for itself.
         const { client } = await connect(input.terminalId);
         const captureId = input.captureId ?? (await openCapture(fork(), { terminalId: input.terminalId, ci: input.ci ?? null, runId: currentRunId() }));
         const before = await captureState(fork(), captureId);
@@ -268,12 +286,13 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
         const runId = currentRunId();
         const faceDataUrl = await claimCaptureForBinding(fork(), { ...input, runId });
         if (faceDataUrl === null) throw new CaptureWithdrawnError(input.captureId, 'is not there to bind: withdrawn, already used, another person\'s or never captured');
-        const { client } = await connect(input.terminalId);
-        await client.bindFaceUrl(input.ci, faceDataUrl);
-        if (!(await markCaptureBound(fork(), { captureId: input.captureId, runId }))) {
-          await client.deleteFaces([input.ci]);
-          throw new CaptureWithdrawnError(input.captureId);
-        }
+        await holding(input.terminalId, async ({ client }) => {
+          await client.bindFaceUrl(input.ci, faceDataUrl);
+          if (!(await markCaptureBound(fork(), { captureId: input.captureId, runId }))) {
+            await client.deleteFaces([input.ci]);
+            throw new CaptureWithdrawnError(input.captureId);
+          }
+        });
         await recordState(deps.orm, input.terminalId, input.ci, { faceBound: true, faceMethod: 'capture', facePhotoVersion: null });
         return { faceDataUrl };
       });
@@ -303,8 +322,10 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
      */
     async withdrawTerminalCaptures(input: { terminalId: string; captureIds: string[] }): Promise<{ withdrawn: number }> {
       return acting(async () => {
-        const { client } = await connect(input.terminalId);
-        const withdrawn = await withdrawCaptures(fork(), { runId: currentRunId(), captureIds: input.captureIds }, (cis) => client.deleteFaces(cis));
+        const runId = currentRunId();
+        const withdrawn = await holding(input.terminalId, ({ client }) =>
+          withdrawCaptures(fork(), { runId, captureIds: input.captureIds }, (cis) => client.deleteFaces(cis)),
+        );
         return { withdrawn };
       });
     },
@@ -319,9 +340,8 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
         const photo = await em.findOneOrFail(Photo, { person, version: person.photoVersion });
         if (!photo.checksPassed) throw new PhotoNotUsableError(`the photo of ${input.ci} failed its checks and is not pushed`);
         const jpeg = await renditionFor(em, photo, deps.photos.settings.profiles.isapi);
-        const { client } = await connect(input.terminalId);
         // FDSetUp adds or replaces (§2.3): a retried upload cannot fail on "face exists".
-        await client.replaceFace(input.ci, jpeg);
+        await holding(input.terminalId, ({ client }) => client.replaceFace(input.ci, jpeg));
         await recordState(deps.orm, input.terminalId, input.ci, { faceBound: true, faceMethod: 'upload', facePhotoVersion: photo.version });
         return { photoVersion: photo.version };
       });
@@ -330,8 +350,7 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
     /** FDSearch by FPID: is a face bound to this employeeNo now? */
     async verifyTerminalFace(input: { terminalId: string; ci: string }): Promise<{ faceBound: boolean }> {
       return acting(async () => {
-        const { client } = await connect(input.terminalId);
-        const found = await client.searchFaces({ fpid: input.ci, maxResults: 1 });
+        const found = await holding(input.terminalId, ({ client }) => client.searchFaces({ fpid: input.ci, maxResults: 1 }));
         const faceBound = found.items.some((f) => f.FPID === input.ci);
         return { faceBound };
       });
@@ -344,20 +363,27 @@ export function createTerminalActivities(deps: TerminalActivityDeps) {
     async planTerminalSync(input: { terminalId: string; runKey: string; mode: 'incremental' | 'full'; prune?: TerminalPrune }): Promise<{ total: number }> {
       return acting(async () => {
         const em = fork();
-        const { terminal, client } = await deps.terminals.forTerminal(em, input.terminalId);
-        // A full sync reads the terminal anyway: its zone is read afresh too (a daylight-saving change).
-        const utcOffsetMinutes = await terminalUtcOffset(em, terminal, client, { refresh: input.mode === 'full' });
-        const rule = { validityDays: deps.validityDays, utcOffsetMinutes };
-        return planTerminalSync(em, { ...input, prune: input.prune ?? 'managed', terminal, client, rule });
+        return holding(
+          input.terminalId,
+          async ({ terminal, client }) => {
+            // A full sync reads the terminal anyway: its zone is read afresh too (a daylight-saving change).
+            const utcOffsetMinutes = await terminalUtcOffset(em, terminal, client, { refresh: input.mode === 'full' });
+            const rule = { validityDays: deps.validityDays, utcOffsetMinutes };
+            return planTerminalSync(em, { ...input, prune: input.prune ?? 'managed', terminal, client, rule });
+          },
+          em,
+        );
       });
     },
 
     async applyTerminalOps(input: { terminalId: string; runKey: string; afterSeq: number; limit: number; pacingMs: number; lastWriteAtMs?: number | null }) {
       return acting(async () => {
-        const { terminal, client } = await connect(input.terminalId);
-        // The zone the plan used (stored with the terminal), so the windows the plan compared are the ones written.
-        const rule = { validityDays: deps.validityDays, utcOffsetMinutes: terminal.utcOffsetMinutes ?? null };
-        return applyTerminalOps(fork(), deps, { ...input, rule, terminal, client });
+        // One hold for the whole batch: its calls follow each other with no lock round trips between them.
+        return holding(input.terminalId, ({ terminal, client }) => {
+          // The zone the plan used (stored with the terminal), so the windows the plan compared are the ones written.
+          const rule = { validityDays: deps.validityDays, utcOffsetMinutes: terminal.utcOffsetMinutes ?? null };
+          return applyTerminalOps(fork(), deps, { ...input, rule, terminal, client });
+        });
       });
     },
   };

@@ -117,6 +117,11 @@ export class IsapiClient {
     this.transport.clearAuthFailure();
   }
 
+  /** Settles once every call sent so far has finished, answered or not. */
+  idle(): Promise<void> {
+    return this.transport.idle();
+  }
+
   async close(): Promise<void> {
     await this.transport.close();
   }

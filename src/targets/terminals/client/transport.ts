@@ -21,9 +21,10 @@ export interface IsapiTransportOptions {
   /** Per call (all HTTP exchanges of one call, after leaving the queue); default 10 000. */
   timeoutMs?: number;
   /**
-   * Wraps every call once it leaves this process's queue, so callers outside it (other worker processes) can keep
+   * Wraps every call before it joins this process's queue, so callers outside it (other worker processes) can keep
    * the terminal at one request in flight too (§2.2: a terminal answers Device Busy or queues). The client knows
-   * nothing of how: the caller injects it.
+   * nothing of how: the caller injects it. Before the queue, not inside it: a call waiting there for a hold that
+   * another call of this process has would keep that call's next request from ever leaving the queue.
    */
   serialise?: <T>(call: () => Promise<T>) => Promise<T>;
 }
@@ -89,13 +90,7 @@ export class IsapiTransport {
   send(exchange: IsapiExchange): Promise<RawAnswer> {
     const { signal } = exchange;
     const serialise = this.options.serialise ?? ((call) => call());
-    const run = this.tail.then(() =>
-      serialise(() => {
-        signal?.throwIfAborted();
-        return this.authenticated(exchange);
-      }),
-    );
-    this.tail = run.catch(() => undefined);
+    const run = serialise(() => this.queued(exchange));
     if (signal === undefined) return run;
     // A cancelled caller should not wait for the queue to drain before it learns it was cancelled.
     return new Promise<RawAnswer>((resolve, reject) => {
@@ -105,8 +100,22 @@ export class IsapiTransport {
     });
   }
 
+  /** Settles once every call queued so far has finished, answered or not. */
+  async idle(): Promise<void> {
+    await this.tail;
+  }
+
   async close(): Promise<void> {
     await this.agent.destroy();
+  }
+
+  private queued(exchange: IsapiExchange): Promise<RawAnswer> {
+    const run = this.tail.then(() => {
+      exchange.signal?.throwIfAborted();
+      return this.authenticated(exchange);
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   private async authenticated(exchange: IsapiExchange): Promise<RawAnswer> {
