@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import { DigestGate } from './auth';
 import { CaptureStation, defaultCaptureJpeg } from './capture';
@@ -10,6 +10,7 @@ import { send } from './http-exchange';
 import { modelProfile, type TerminalModelProfile } from './models';
 import { routesFor } from './routes';
 import { SimulatedTerminal } from './terminal';
+import { closeServer, listen, serverUrl, trackSockets } from '../../simulator-http';
 
 /**
  * One simulated Hikvision access terminal speaking ISAPI over a real socket (STYLE 4; reference hikvision.md §2,
@@ -168,28 +169,6 @@ function requestListener(terminal: SimulatedTerminal, controls: IsapiSimulatorCo
   };
 }
 
-/** The open sockets, so close() can end keep-alive connections at once. */
-function trackSockets(server: http.Server): Set<Socket> {
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    // Latency must be the terminal's, not Nagle's.
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  return sockets;
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
 export async function startIsapiSimulator(opts: IsapiSimulatorOptions = {}): Promise<IsapiSimulator> {
   const terminal = buildTerminal(opts);
   const controls = terminalControls(terminal);
@@ -198,12 +177,12 @@ export async function startIsapiSimulator(opts: IsapiSimulatorOptions = {}): Pro
   const tls = opts.tls === true ? await selfSignedPair(opts.publicHost ?? host) : opts.tls || undefined;
   const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, listener) : http.createServer(listener);
   server.keepAliveTimeout = 15_000;
-  const sockets = trackSockets(server);
+  // Latency must be the terminal's, not Nagle's.
+  const sockets = trackSockets(server, { noDelay: true });
   await listen(server, opts.port ?? 0, host);
   const { port } = server.address() as AddressInfo;
   const scheme = tls ? 'https' : 'http';
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  const url = `${scheme}://${urlHost}:${port}`;
+  const url = serverUrl(scheme, host, port);
   terminal.publicUrl = opts.publicHost !== undefined ? `${scheme}://${opts.publicHost}` : url;
 
   let closing = false;
@@ -216,10 +195,7 @@ export async function startIsapiSimulator(opts: IsapiSimulatorOptions = {}): Pro
       if (closing) return;
       closing = true;
       terminal.stop();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
-      await closed;
+      await closeServer(server, sockets);
     },
   };
 }
