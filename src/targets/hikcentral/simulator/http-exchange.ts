@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { HcpEnvelope } from '../protocol/types';
-import { readBody as readBoundedBody } from '../../simulator-http';
+import { readBody as readBoundedBody } from '../../listening-server';
 
 /** Reading a request and writing JSON answers, shared by the OpenAPI surface and the `/__sim/` controls. */
 

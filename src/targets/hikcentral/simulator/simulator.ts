@@ -7,7 +7,7 @@ import { API_PREFIX, SimulatedGateway } from './gateway';
 import { BodyTooLarge, readBody, sendJson } from './http-exchange';
 import { SimulatorState, type SimulatedPrivilegeGroup } from './state';
 import type { OrgInfo } from '../protocol/types';
-import { closeServer, listen, serverUrl, trackSockets } from '../../simulator-http';
+import { closeServer, listen, serverUrl, trackSockets } from '../../listening-server';
 
 /**
  * A standalone HikCentral OpenAPI gateway the real client talks to over a socket (STYLE 4): Artemis signature

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { SimAnswer } from './routes';
-import { readBody as readBoundedBody } from '../../simulator-http';
+import { readBody as readBoundedBody } from '../../listening-server';
 
 /** Reading a request and writing an answer, shared by the ISAPI surface and the `/__sim/` controls. */
 

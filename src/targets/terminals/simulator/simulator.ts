@@ -10,7 +10,7 @@ import { send } from './http-exchange';
 import { modelProfile, type TerminalModelProfile } from './models';
 import { routesFor } from './routes';
 import { SimulatedTerminal } from './terminal';
-import { closeServer, listen, serverUrl, trackSockets } from '../../simulator-http';
+import { closeServer, listen, serverUrl, trackSockets } from '../../listening-server';
 
 /**
  * One simulated Hikvision access terminal speaking ISAPI over a real socket (STYLE 4; reference hikvision.md §2,

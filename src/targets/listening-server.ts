@@ -1,9 +1,11 @@
 import type http from 'node:http';
+import type net from 'node:net';
 import type { Socket } from 'node:net';
 
 /**
- * The HTTP plumbing the HTTP simulators (HikCentral, ISAPI) share: a bounded request body, listening, and the
- * open sockets that close() must end (keep-alive and held requests would otherwise keep it waiting).
+ * The server plumbing the simulators (HikCentral, ISAPI) and the MQTT broker share: a bounded request body,
+ * listening, and the open sockets that close() must end (keep-alive and held requests would otherwise keep it
+ * waiting).
  */
 
 /** The whole body; rejects with `tooLarge()` and drops the request past `maxBytes`. */
@@ -25,7 +27,7 @@ export function readBody(req: http.IncomingMessage, maxBytes: number, tooLarge: 
   });
 }
 
-export function listen(server: http.Server, port: number, host: string): Promise<void> {
+export function listen(server: net.Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -39,7 +41,7 @@ export function listen(server: http.Server, port: number, host: string): Promise
  * The server's open sockets. 'connection' gives the raw TCP socket for HTTPS too; destroying it ends the TLS
  * session with it. `noDelay` turns Nagle off, for a simulator whose latency must be its own.
  */
-export function trackSockets(server: http.Server, opts: { noDelay?: boolean } = {}): Set<Socket> {
+export function trackSockets(server: net.Server, opts: { noDelay?: boolean } = {}): Set<Socket> {
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     if (opts.noDelay) socket.setNoDelay(true);
@@ -58,7 +60,7 @@ export async function closeServer(server: http.Server, sockets: Set<Socket>): Pr
 }
 
 /** `scheme://host:port` of a listening server, with an IPv6 host in brackets. */
-export function serverUrl(scheme: 'http' | 'https', host: string, port: number): string {
+export function serverUrl(scheme: 'http' | 'https' | 'mqtt', host: string, port: number): string {
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return `${scheme}://${urlHost}:${port}`;
 }
