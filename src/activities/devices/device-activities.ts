@@ -191,7 +191,10 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
       }
       const run = row;
       const result = (outcome: ResyncPushResult['outcome']): ResyncPushResult => ({ outcome, counts, total: run.total, sent });
-      if (run.state !== 'running') return result(run.state === 'capacityFull' ? 'capacityFull' : 'completed');
+      if (run.state !== 'running') {
+        // A retry after the run ended (the answer was lost): report what the run recorded.
+        return { outcome: run.state === 'capacityFull' ? 'capacityFull' : 'completed', counts, total: run.total, sent: run.sent };
+      }
       let presenceReadAt = Date.now();
       let cursor = run.after_user_id;
       let resetAcked = run.reset_acked;
