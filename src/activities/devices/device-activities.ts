@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { CloudDeviceError } from '../../targets/devices/client/errors';
 import type { AnswerTo, RequestCmd, RequestOptions, SendOptions } from '../../targets/devices/client/gateway-client';
-import type { DownCmd, DownFields } from '../../targets/devices/protocol/messages';
+import { CONFIG_ANSWER_CODE, SYNC_CHECK_REASON, USER_SYNC_CODE, type DownCmd, type DownFields } from '../../targets/devices/protocol/messages';
 import { acknowledge, pendingAfterFold, planBatch, queuedUsers } from '../../db/repositories/devices/device-queue';
 import { expectedHash, type Db } from '../../db/repositories/devices/device-people';
 import { beginResync, finishResync, loadResync } from '../../db/repositories/devices/device-resync-store';
@@ -125,12 +125,12 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           return { outcome: 'drained', counts, queued: 0 };
         }
         const answer = await userSync(input.deviceId, { reset: false, users: batch.map((e) => e.entry) });
-        if (answer.code === 1) {
+        if (answer.code === USER_SYNC_CODE.capacityFull) {
           // §1 code 1: stop inserting; queued inserts are dropped by folding while the alert is on.
           await raiseAnswerAlert(input.deviceId, 'capacityFull', 'capacity full: the device refused further users');
           return { outcome: 'capacityFull', counts, queued: await queuedUsers(db(), input.deviceId) };
         }
-        if (answer.code === 2) {
+        if (answer.code === USER_SYNC_CODE.busy) {
           await raiseAnswerAlert(input.deviceId, 'busy', 'device busy');
           return { outcome: 'busy', counts, queued: await queuedUsers(db(), input.deviceId) };
         }
@@ -206,7 +206,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
      */
     async evaluateSyncCheck(input: { deviceId: string; checkId: string; stale: boolean }): Promise<{ outcome: CheckOutcome; reason: number }> {
       const check = await findSyncCheck(db(), input.deviceId, input.checkId);
-      if (check === undefined) return { outcome: 'ignoredPending', reason: 0 };
+      if (check === undefined) return { outcome: 'ignoredPending', reason: SYNC_CHECK_REASON.routine };
       if (check.outcome !== 'pending') return { outcome: check.outcome, reason: check.reason };
       const d = await loadDevice(input.deviceId);
       let outcome: CheckOutcome;
@@ -250,12 +250,12 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         if (input.kind === 'openingHours') {
           const a = await link().request(input.deviceId, 'access_time_config', { payload: { times: input.times } }, { timeoutMs: deps.requestTimeoutMs });
           const { code, msg } = a.data.payload;
-          if (code === 0) await saveOpeningHours(db(), input.deviceId, input.times);
+          if (code === CONFIG_ANSWER_CODE.ok) await saveOpeningHours(db(), input.deviceId, input.times);
           return { ...base, code, msg: msg ?? null };
         }
         const a = await link().request(input.deviceId, 'property_update', { payload: { properties: input.properties } }, { timeoutMs: deps.requestTimeoutMs });
         const { code, msg } = a.data.payload;
-        if (code === 0) {
+        if (code === CONFIG_ANSWER_CODE.ok) {
           const setAt = new Date().toISOString();
           const values = Object.fromEntries(
             input.properties.map((p) => [p.property, { value: p.value, ...(p.ext_value !== undefined ? { extValue: p.ext_value } : {}), setAt }]),

@@ -14,6 +14,7 @@ import {
   deviceResyncSignal,
   deviceSyncCheckSignal,
   deviceSyncProgressQuery,
+  SyncCheckReason,
   type DevicePushResult,
   type DeviceSyncCarried,
   type DeviceSyncInput,
@@ -155,7 +156,7 @@ class DeviceSyncRun {
       if (r.outcome !== 'pending') st.counters.checks[r.outcome]++;
       // §2: on mismatch, a full sync; with reason 1 the queued pushes are cleared first.
       if (r.outcome === 'mismatch' && st.resync === null) {
-        const anomaly = r.reason === 1;
+        const anomaly = r.reason === SyncCheckReason.anomaly;
         st.resync = { reason: anomaly ? 'checkAnomaly' : 'checkMismatch', clearQueue: anomaly };
       }
     }
