@@ -60,6 +60,42 @@ function toDeviceFailure(e: unknown): unknown {
 
 const noCounts = (): DevicePushCounts => ({ batches: 0, applied: 0, partial: 0 });
 
+interface CheckJudgement {
+  outcome: CheckOutcome;
+  detail: string | null;
+  expected: { size: number; hash: string } | null;
+}
+
+/**
+ * §2: the device's size and hash against what it should hold — unless pushes are still owed to it (or were in
+ * flight when the check arrived), in which case the comparison means nothing and is ignored.
+ */
+async function judgeSyncCheck(
+  db: Db,
+  deviceId: string,
+  check: { size: number; hash: string },
+  stale: boolean,
+  capacityFull: boolean,
+): Promise<CheckJudgement> {
+  const resync = await loadResync(db, deviceId);
+  if (stale) return { outcome: 'ignoredPending', detail: 'a push was in flight when the check arrived', expected: null };
+  if (resync?.state === 'running') return { outcome: 'ignoredPending', detail: 'a full resync is running', expected: null };
+  const pending = await pendingAfterFold(db, deviceId, capacityFull);
+  if (pending > 0) return { outcome: 'ignoredPending', detail: `${pending} users still to push`, expected: null };
+  const expected = await expectedHash(db, deviceId);
+  if (expected.size === check.size && hashesEqual(expected.hash, check.hash)) return { outcome: 'consistent', detail: null, expected };
+  // A resync would only fill the device again: the capacity alert says what to do.
+  if (capacityFull) return { outcome: 'mismatchCapacityFull', detail: 'the device is full; clear the capacity alert to retry', expected };
+  return { outcome: 'mismatch', detail: null, expected };
+}
+
+/** The settings a device accepted (§14), as stored with it. */
+function propertyValues(properties: Extract<DeviceCommandInput, { kind: 'properties' }>['properties'], setAt: string) {
+  return Object.fromEntries(
+    properties.map((p) => [p.property, { value: p.value, ...(p.ext_value !== undefined ? { extValue: p.ext_value } : {}), setAt }]),
+  );
+}
+
 export function createDeviceActivities(deps: DeviceActivityDeps) {
   const db = (): Db => deps.orm.em.getKnex();
   const link = (): DeviceLink => {
@@ -209,31 +245,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
       if (check === undefined) return { outcome: 'ignoredPending', reason: SYNC_CHECK_REASON.routine };
       if (check.outcome !== 'pending') return { outcome: check.outcome, reason: check.reason };
       const d = await loadDevice(input.deviceId);
-      let outcome: CheckOutcome;
-      let detail: string | null = null;
-      let expected: { size: number; hash: string } | null = null;
-      const resync = await loadResync(db(), input.deviceId);
-      if (input.stale) {
-        outcome = 'ignoredPending';
-        detail = 'a push was in flight when the check arrived';
-      } else if (resync?.state === 'running') {
-        outcome = 'ignoredPending';
-        detail = 'a full resync is running';
-      } else {
-        const pending = await pendingAfterFold(db(), input.deviceId, d?.capacity_full === true);
-        if (pending > 0) {
-          outcome = 'ignoredPending';
-          detail = `${pending} users still to push`;
-        } else {
-          expected = await expectedHash(db(), input.deviceId);
-          if (expected.size === check.size && hashesEqual(expected.hash, check.hash)) outcome = 'consistent';
-          else if (d?.capacity_full === true) {
-            // A resync would only fill the device again: the capacity alert says what to do.
-            outcome = 'mismatchCapacityFull';
-            detail = 'the device is full; clear the capacity alert to retry';
-          } else outcome = 'mismatch';
-        }
-      }
+      const { outcome, detail, expected } = await judgeSyncCheck(db(), input.deviceId, check, input.stale, d?.capacity_full === true);
       await recordCheckOutcome(db(), input.checkId, outcome, detail, expected);
       return { outcome, reason: check.reason };
     },
@@ -256,11 +268,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         const a = await link().request(input.deviceId, 'property_update', { payload: { properties: input.properties } }, { timeoutMs: deps.requestTimeoutMs });
         const { code, msg } = a.data.payload;
         if (code === CONFIG_ANSWER_CODE.ok) {
-          const setAt = new Date().toISOString();
-          const values = Object.fromEntries(
-            input.properties.map((p) => [p.property, { value: p.value, ...(p.ext_value !== undefined ? { extValue: p.ext_value } : {}), setAt }]),
-          );
-          await mergeProperties(db(), input.deviceId, values);
+          await mergeProperties(db(), input.deviceId, propertyValues(input.properties, new Date().toISOString()));
         }
         return { ...base, code, msg: msg ?? null };
       } catch (e) {
