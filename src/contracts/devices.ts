@@ -118,6 +118,13 @@ export const devicePresenceSignal = defineSignal<[{ online: boolean; at: string 
 /** A `user_sync_check` was stored with this row id (§2). */
 export const deviceSyncCheckSignal = defineSignal<[{ checkId: string }]>('deviceSyncCheck');
 /** Run a full resync (the API's POST /resync). */
+/**
+ * The §2 `user_sync_check` reason as `evaluateSyncCheck` hands it to the workflow: 0 routine, 1 a local data
+ * anomaly. The wire's numbers (SYNC_CHECK_REASON in targets/devices/protocol/messages.ts), repeated here because
+ * workflows and contracts may not import targets.
+ */
+export const SyncCheckReason = { routine: 0, anomaly: 1 } as const;
+
 export const deviceResyncSignal = defineSignal<[{ reason: ResyncReason }]>('deviceResync');
 export const deviceSyncProgressQuery = defineQuery<DeviceSyncProgress>('deviceSyncProgress');
 

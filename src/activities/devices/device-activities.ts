@@ -2,10 +2,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { CloudDeviceError } from '../../targets/devices/client/errors';
 import type { AnswerTo, RequestCmd, RequestOptions, SendOptions } from '../../targets/devices/client/gateway-client';
-import type { DownCmd, DownFields } from '../../targets/devices/protocol/messages';
+import { CONFIG_ANSWER_CODE, SYNC_CHECK_REASON, USER_SYNC_CODE, type DownCmd, type DownFields } from '../../targets/devices/protocol/messages';
 import { acknowledge, pendingAfterFold, planBatch, queuedUsers } from '../../db/repositories/devices/device-queue';
-import { desiredPage, expectedHash, upsertEntry, type Db, type DesiredPage, type DesiredRow } from '../../db/repositories/devices/device-people';
-import { beginResync, finishResync, flushResync, loadResync, setResyncState } from '../../db/repositories/devices/device-resync-store';
+import { expectedHash, type Db } from '../../db/repositories/devices/device-people';
+import { beginResync, finishResync, loadResync } from '../../db/repositories/devices/device-resync-store';
 import { clearDeviceAlerts, raiseDeviceAlert, type AlertClearCause } from '../../db/repositories/devices/device-alerts';
 import { hashesEqual } from '../../targets/devices/protocol/xor-hash';
 import {
@@ -19,6 +19,7 @@ import {
 } from '../../contracts/devices';
 import type { CheckOutcome, ResyncState } from '../../db/entities';
 import { heartbeat } from '../heartbeat';
+import { FullResyncPush, type ResyncPushIo } from './full-resync-push';
 import {
   deviceSyncState,
   findSyncCheck,
@@ -44,12 +45,6 @@ export interface DeviceActivityDeps {
 
 type DeviceRow = DeviceSyncState;
 
-/** Per-batch flush of a full resync's acknowledgements: at most this many entries or this long unwritten. */
-const RESYNC_FLUSH_ENTRIES = 1000;
-const RESYNC_FLUSH_MS = 250;
-/** Presence is re-read from the database at most this often inside a resync loop. */
-const PRESENCE_RECHECK_MS = 500;
-
 /** Gateway errors as the failures workflows branch on (STYLE §8). */
 function toDeviceFailure(e: unknown): unknown {
   if (!(e instanceof CloudDeviceError)) return e;
@@ -64,6 +59,42 @@ function toDeviceFailure(e: unknown): unknown {
 }
 
 const noCounts = (): DevicePushCounts => ({ batches: 0, applied: 0, partial: 0 });
+
+interface CheckJudgement {
+  outcome: CheckOutcome;
+  detail: string | null;
+  expected: { size: number; hash: string } | null;
+}
+
+/**
+ * §2: the device's size and hash against what it should hold — unless pushes are still owed to it (or were in
+ * flight when the check arrived), in which case the comparison means nothing and is ignored.
+ */
+async function judgeSyncCheck(
+  db: Db,
+  deviceId: string,
+  check: { size: number; hash: string },
+  stale: boolean,
+  capacityFull: boolean,
+): Promise<CheckJudgement> {
+  const resync = await loadResync(db, deviceId);
+  if (stale) return { outcome: 'ignoredPending', detail: 'a push was in flight when the check arrived', expected: null };
+  if (resync?.state === 'running') return { outcome: 'ignoredPending', detail: 'a full resync is running', expected: null };
+  const pending = await pendingAfterFold(db, deviceId, capacityFull);
+  if (pending > 0) return { outcome: 'ignoredPending', detail: `${pending} users still to push`, expected: null };
+  const expected = await expectedHash(db, deviceId);
+  if (expected.size === check.size && hashesEqual(expected.hash, check.hash)) return { outcome: 'consistent', detail: null, expected };
+  // A resync would only fill the device again: the capacity alert says what to do.
+  if (capacityFull) return { outcome: 'mismatchCapacityFull', detail: 'the device is full; clear the capacity alert to retry', expected };
+  return { outcome: 'mismatch', detail: null, expected };
+}
+
+/** The settings a device accepted (§14), as stored with it. */
+function propertyValues(properties: Extract<DeviceCommandInput, { kind: 'properties' }>['properties'], setAt: string) {
+  return Object.fromEntries(
+    properties.map((p) => [p.property, { value: p.value, ...(p.ext_value !== undefined ? { extValue: p.ext_value } : {}), setAt }]),
+  );
+}
 
 export function createDeviceActivities(deps: DeviceActivityDeps) {
   const db = (): Db => deps.orm.em.getKnex();
@@ -102,6 +133,8 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
     d.sync_alerted = false;
   }
 
+  const resyncIo: ResyncPushIo = { db, loadDevice, userSync, raiseAnswerAlert, syncSucceeded };
+
   return {
     /** Whether the device exists and what the workflow needs to know to begin. */
     async loadDeviceSyncState(deviceId: string): Promise<{ exists: boolean; online: boolean; queued: number }> {
@@ -128,12 +161,12 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           return { outcome: 'drained', counts, queued: 0 };
         }
         const answer = await userSync(input.deviceId, { reset: false, users: batch.map((e) => e.entry) });
-        if (answer.code === 1) {
+        if (answer.code === USER_SYNC_CODE.capacityFull) {
           // §1 code 1: stop inserting; queued inserts are dropped by folding while the alert is on.
           await raiseAnswerAlert(input.deviceId, 'capacityFull', 'capacity full: the device refused further users');
           return { outcome: 'capacityFull', counts, queued: await queuedUsers(db(), input.deviceId) };
         }
-        if (answer.code === 2) {
+        if (answer.code === USER_SYNC_CODE.busy) {
           await raiseAnswerAlert(input.deviceId, 'busy', 'device busy');
           return { outcome: 'busy', counts, queued: await queuedUsers(db(), input.deviceId) };
         }
@@ -178,7 +211,8 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
     }): Promise<ResyncPushResult> {
       const started = Date.now();
       const counts = noCounts();
-      let [row, d] = await Promise.all([loadResync(db(), input.deviceId), loadDevice(input.deviceId)]);
+      const [loaded, d] = await Promise.all([loadResync(db(), input.deviceId), loadDevice(input.deviceId)]);
+      let row = loaded;
       if (d === undefined) {
         if (input.begin !== undefined) throw ApplicationFailure.nonRetryable(`device ${input.deviceId} is not registered`, DeviceFailureType.DeviceGone);
         return { outcome: 'deviceGone', counts, total: row?.total ?? 0, sent: row?.sent ?? 0 };
@@ -190,153 +224,11 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         throw ApplicationFailure.nonRetryable('another resync replaced this one', DeviceFailureType.ResyncSuperseded);
       }
       const run = row;
-      const result = (outcome: ResyncPushResult['outcome']): ResyncPushResult => ({ outcome, counts, total: run.total, sent });
-      if (run.state !== 'running') return result(run.state === 'capacityFull' ? 'capacityFull' : 'completed');
-      let presenceReadAt = Date.now();
-      let cursor = run.after_user_id;
-      let resetAcked = run.reset_acked;
-      let sent = run.sent;
-      let batches = run.batches;
-      let fetchedUpTo = cursor;
-      let exhausted = false;
-      const ahead: DesiredRow[] = [];
-      const PAGE = Math.max(d.user_sync_size, 1000);
-      const read = (limit: number): Promise<DesiredPage> => {
-        const p = desiredPage(db(), input.deviceId, fetchedUpTo, limit);
-        // Awaited where it is taken; a failure surfaces there, not as an unhandled rejection.
-        p.catch(() => undefined);
-        return p;
-      };
-      // One read at a time, each from where the last one ended.
-      const take = (page: DesiredPage): void => {
-        ahead.push(...page.rows);
-        if (page.upTo !== null) fetchedUpTo = page.upTo;
-        if (page.last) exhausted = true;
-      };
-      /**
-       * The next page, read while the device works on the current batch. A read still in flight when the activity
-       * returns is dropped: the next attempt reads from its own cursor.
-       */
-      let nextPage: Promise<DesiredPage> | null = null;
-      const readAhead = (): void => {
-        if (nextPage === null && !exhausted) nextPage = read(PAGE);
-      };
-      const takePage = async (): Promise<void> => {
-        readAhead();
-        const page = await (nextPage as Promise<DesiredPage>);
-        nextPage = null;
-        take(page);
-      };
-      // The first batch leaves after reading one batch, not a page; the first page is read during its round trip.
-      if (PAGE > d.user_sync_size) take(await read(d.user_sync_size));
-      let unflushed: { u: number; v: string }[] = [];
-      let resetUnflushed = false;
-      let flushedAt = Date.now();
-      /**
-       * Writes of what the device confirmed run behind the device's round trips, one at a time and in order (the
-       * first carries the reset). A crash before one lands only means those entries are sent again on the retry;
-       * after a failed write the later ones are skipped, so the cursor never passes entries it did not record.
-       */
-      let writing: Promise<void> = Promise.resolve();
-      let writeError: unknown;
-      const startFlush = (): void => {
-        if (unflushed.length === 0 && !resetUnflushed) return;
-        const snapshot = { deviceId: input.deviceId, runKey: input.runKey, reset: resetUnflushed, acked: unflushed, afterUserId: cursor, sent, batches };
-        unflushed = [];
-        resetUnflushed = false;
-        flushedAt = Date.now();
-        writing = writing
-          .then(() => (writeError === undefined ? flushResync(db(), snapshot) : undefined))
-          .catch((e: unknown) => {
-            writeError ??= e;
-          });
-      };
-      const flush = async (): Promise<void> => {
-        startFlush();
-        await writing;
-        if (writeError !== undefined) throw writeError;
-      };
-
-      try {
-        for (;;) {
-          if (Date.now() - presenceReadAt >= PRESENCE_RECHECK_MS) {
-            d = await loadDevice(input.deviceId);
-            presenceReadAt = Date.now();
-            if (d === undefined) {
-              // Nothing to record for a deleted device; only let the writes under way finish.
-              await writing;
-              return result('deviceGone');
-            }
-          }
-          if (!d.online) {
-            await flush();
-            return result('offline');
-          }
-          const size = d.user_sync_size;
-          while (ahead.length < size && !exhausted) await takePage();
-          // Read the next page as soon as this one is started on: a page read takes longer than a few round trips.
-          if (ahead.length < PAGE) readAhead();
-          const batch = ahead.slice(0, size);
-          if (batch.length === 0 && resetAcked) {
-            await flush();
-            await setResyncState(db(), input.deviceId, input.runKey, 'completed');
-            await syncSucceeded(input.deviceId, d, 'queueDrained');
-            return result('completed');
-          }
-          const users = batch.map(upsertEntry);
-          const answer = await userSync(
-            input.deviceId,
-            resetAcked ? { reset: false, users } : { reset: true, total_count: run.total, users },
-          );
-          if (answer.code === 1) {
-            await flush();
-            await raiseAnswerAlert(input.deviceId, 'capacityFull', 'capacity full during a full resync');
-            await setResyncState(db(), input.deviceId, input.runKey, 'capacityFull');
-            return result('capacityFull');
-          }
-          if (answer.code === 2) {
-            await flush();
-            await raiseAnswerAlert(input.deviceId, 'busy', 'device busy');
-            return result('busy');
-          }
-          const applied = Math.min(answer.sync_size ?? 0, batch.length);
-          if (!resetAcked) {
-            resetAcked = true;
-            resetUnflushed = true;
-            // §1 reset: the device deleted all local people, so it has room again.
-            if (d.capacity_full) {
-              await clearDeviceAlerts(db(), input.deviceId, ['capacityFull'], 'resetAcknowledged');
-              d.capacity_full = false;
-            }
-          }
-          await syncSucceeded(input.deviceId, d, 'pushAcknowledged');
-          ahead.splice(0, applied);
-          for (const r of batch.slice(0, applied)) unflushed.push({ u: r.user_id, v: r.version });
-          if (applied > 0) cursor = (batch[applied - 1] as DesiredRow).user_id;
-          sent += applied;
-          batches++;
-          counts.batches++;
-          counts.applied += applied;
-          if (applied < batch.length) counts.partial++;
-          if (applied === 0 && batch.length > 0) {
-            await flush();
-            return result('noProgress');
-          }
-          if (writeError !== undefined) throw writeError;
-          if (unflushed.length >= RESYNC_FLUSH_ENTRIES || Date.now() - flushedAt >= RESYNC_FLUSH_MS) {
-            startFlush();
-            heartbeat({ sent, total: run.total });
-          }
-          if (Date.now() - started >= input.budgetMs) {
-            await flush();
-            return result('more');
-          }
-        }
-      } catch (e) {
-        // What the device confirmed stays confirmed; the retry re-sends from there.
-        await flush().catch(() => undefined);
-        throw e;
+      if (run.state !== 'running') {
+        // A retry after the run ended (the answer was lost): report what the run recorded.
+        return { outcome: run.state === 'capacityFull' ? 'capacityFull' : 'completed', counts, total: run.total, sent: run.sent };
       }
+      return await new FullResyncPush(resyncIo, input, run, d, started).push();
     },
 
     /** Marks the resync finished and rebuilds the incremental queue from the full state. */
@@ -350,34 +242,10 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
      */
     async evaluateSyncCheck(input: { deviceId: string; checkId: string; stale: boolean }): Promise<{ outcome: CheckOutcome; reason: number }> {
       const check = await findSyncCheck(db(), input.deviceId, input.checkId);
-      if (check === undefined) return { outcome: 'ignoredPending', reason: 0 };
+      if (check === undefined) return { outcome: 'ignoredPending', reason: SYNC_CHECK_REASON.routine };
       if (check.outcome !== 'pending') return { outcome: check.outcome, reason: check.reason };
       const d = await loadDevice(input.deviceId);
-      let outcome: CheckOutcome;
-      let detail: string | null = null;
-      let expected: { size: number; hash: string } | null = null;
-      const resync = await loadResync(db(), input.deviceId);
-      if (input.stale) {
-        outcome = 'ignoredPending';
-        detail = 'a push was in flight when the check arrived';
-      } else if (resync?.state === 'running') {
-        outcome = 'ignoredPending';
-        detail = 'a full resync is running';
-      } else {
-        const pending = await pendingAfterFold(db(), input.deviceId, d?.capacity_full === true);
-        if (pending > 0) {
-          outcome = 'ignoredPending';
-          detail = `${pending} users still to push`;
-        } else {
-          expected = await expectedHash(db(), input.deviceId);
-          if (expected.size === check.size && hashesEqual(expected.hash, check.hash)) outcome = 'consistent';
-          else if (d?.capacity_full === true) {
-            // A resync would only fill the device again: the capacity alert says what to do.
-            outcome = 'mismatchCapacityFull';
-            detail = 'the device is full; clear the capacity alert to retry';
-          } else outcome = 'mismatch';
-        }
-      }
+      const { outcome, detail, expected } = await judgeSyncCheck(db(), input.deviceId, check, input.stale, d?.capacity_full === true);
       await recordCheckOutcome(db(), input.checkId, outcome, detail, expected);
       return { outcome, reason: check.reason };
     },
@@ -394,17 +262,13 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         if (input.kind === 'openingHours') {
           const a = await link().request(input.deviceId, 'access_time_config', { payload: { times: input.times } }, { timeoutMs: deps.requestTimeoutMs });
           const { code, msg } = a.data.payload;
-          if (code === 0) await saveOpeningHours(db(), input.deviceId, input.times);
+          if (code === CONFIG_ANSWER_CODE.ok) await saveOpeningHours(db(), input.deviceId, input.times);
           return { ...base, code, msg: msg ?? null };
         }
         const a = await link().request(input.deviceId, 'property_update', { payload: { properties: input.properties } }, { timeoutMs: deps.requestTimeoutMs });
         const { code, msg } = a.data.payload;
-        if (code === 0) {
-          const setAt = new Date().toISOString();
-          const values = Object.fromEntries(
-            input.properties.map((p) => [p.property, { value: p.value, ...(p.ext_value !== undefined ? { extValue: p.ext_value } : {}), setAt }]),
-          );
-          await mergeProperties(db(), input.deviceId, values);
+        if (code === CONFIG_ANSWER_CODE.ok) {
+          await mergeProperties(db(), input.deviceId, propertyValues(input.properties, new Date().toISOString()));
         }
         return { ...base, code, msg: msg ?? null };
       } catch (e) {

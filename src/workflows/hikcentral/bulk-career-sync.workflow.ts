@@ -30,7 +30,7 @@ import {
   type PersonRef,
 } from '../../contracts';
 import { bulkTargetCall, dbWork, targetCall } from '../activity-profiles';
-import { failureInfo } from '../failure-info';
+import { failureInfo, type FailureInfo } from '../failure-info';
 
 /**
  * Start-to-start pacing of HikCentral requests on workflow timers. Between the timer the workflow
@@ -64,7 +64,9 @@ class PacingClock {
     if (this.target !== null) {
       const lateness = Math.max(0, Math.min(PacingClock.MAX_CORRECTION_MS, requestAt - heldMs - this.target));
       this.latenessEmaMs =
-        this.latenessEmaMs === null ? lateness : this.latenessEmaMs + PacingClock.ALPHA * (lateness - this.latenessEmaMs);
+        this.latenessEmaMs === null
+          ? lateness
+          : this.latenessEmaMs + PacingClock.ALPHA * (lateness - this.latenessEmaMs);
     }
     this.target = requestAt + pacingMs - Math.round(this.latenessEmaMs ?? 0);
     return this.target - now;
@@ -81,24 +83,11 @@ const DEFAULTS = {
   persistEvery: 25,
 };
 
-/**
- * Replaces seed 000's browser loop: the pending people of one career, one at a time, requests at
- * least `pacingMs` apart (start to start, on workflow timers), pausing itself when HikCentral is
- * overloaded and resuming at the same person; pause/resume/cancel signals and a `progress` query.
- * Pages through people by cursor and continues as new, so its history stays bounded at any size.
- */
-export async function bulkCareerSync(input: BulkCareerSyncInput): Promise<BulkSyncResult> {
-  const pacingMs = input.pacingMs ?? DEFAULTS.pacingMs;
-  const busyPauseMs = input.busyPauseMs ?? DEFAULTS.busyPauseMs;
-  const transientRunLimit = input.transientRunLimit ?? DEFAULTS.transientRunLimit;
-  const continueAsNewAfterEvents = input.continueAsNewAfterEvents ?? DEFAULTS.continueAsNewAfterEvents;
-  const pageSize = input.pageSize ?? DEFAULTS.pageSize;
-  const info = workflowInfo();
-  const source: PeopleSource =
-    input.retryOfRunId !== undefined ? { kind: 'retry', runId: input.retryOfRunId } : { kind: 'career', career: input.career };
+type Final = 'completed' | 'cancelled';
 
-  // Handlers are registered before the first await, so a query never meets an unregistered handler.
-  const st: BulkSyncCarried = input.carried ?? {
+/** What a first run starts from; later runs are handed theirs by continue-as-new. */
+function freshCarried(): BulkSyncCarried {
+  return {
     runId: '',
     cursor: null,
     total: 0,
@@ -112,201 +101,306 @@ export async function bulkCareerSync(input: BulkCareerSyncInput): Promise<BulkSy
     continuedAsNew: 0,
     appliedPrivileges: false,
   };
+}
 
-  let state: BulkSyncState = st.paused ? 'paused' : 'running';
-  let current: PersonRef | null = null;
-  let pausedUntil: number | null = null;
-  let wakeFromBusyPause = false;
+/** What one person's call left for the pacing: when its request left (if it did) and how long it was held. */
+interface CallTiming {
+  requestAt?: number;
+  heldMs: number;
+}
 
-  setHandler(pauseSignal, () => {
-    st.paused = true;
-  });
-  setHandler(resumeSignal, () => {
-    st.paused = false;
-    // An admin who resumes during a busy pause means "try now".
-    wakeFromBusyPause = true;
-  });
-  setHandler(cancelSignal, () => {
-    st.cancelRequested = true;
-  });
-  setHandler(
-    progressQuery,
-    (): BulkSyncProgress => ({
-      career: input.career,
+/**
+ * One run of the bulk sync (safe-message-handlers shape): the carried counters and the live state in one place,
+ * the signal and query handlers as methods, and the loop in small steps. Each step issues the same commands in
+ * the same order as the loop it was split from, so recorded histories replay.
+ */
+class BulkCareerRun {
+  private readonly pacingMs: number;
+  private readonly busyPauseMs: number;
+  private readonly transientRunLimit: number;
+  private readonly continueAsNewAfterEvents: number;
+  private readonly pageSize: number;
+  private readonly source: PeopleSource;
+  private readonly st: BulkSyncCarried;
+  private state: BulkSyncState;
+  private publishedState: BulkSyncState | null = null;
+  private current: PersonRef | null = null;
+  private pausedUntil: number | null = null;
+  private wakeFromBusyPause = false;
+  private page: PersonRef[] = [];
+  private index = 0;
+  private consecutiveTransient = 0;
+  private sincePersist = 0;
+  private readonly pacing = new PacingClock();
+
+  constructor(private readonly input: BulkCareerSyncInput) {
+    this.pacingMs = input.pacingMs ?? DEFAULTS.pacingMs;
+    this.busyPauseMs = input.busyPauseMs ?? DEFAULTS.busyPauseMs;
+    this.transientRunLimit = input.transientRunLimit ?? DEFAULTS.transientRunLimit;
+    this.continueAsNewAfterEvents = input.continueAsNewAfterEvents ?? DEFAULTS.continueAsNewAfterEvents;
+    this.pageSize = input.pageSize ?? DEFAULTS.pageSize;
+    this.source =
+      input.retryOfRunId !== undefined
+        ? { kind: 'retry', runId: input.retryOfRunId }
+        : { kind: 'career', career: input.career };
+    this.st = input.carried ?? freshCarried();
+    this.state = this.st.paused ? 'paused' : 'running';
+  }
+
+  /** Called before the first await, so a query never meets an unregistered handler. */
+  registerHandlers(): void {
+    setHandler(pauseSignal, () => {
+      this.st.paused = true;
+    });
+    setHandler(resumeSignal, () => {
+      this.st.paused = false;
+      // An admin who resumes during a busy pause means "try now".
+      this.wakeFromBusyPause = true;
+    });
+    setHandler(cancelSignal, () => {
+      this.st.cancelRequested = true;
+    });
+    setHandler(progressQuery, () => this.progress());
+  }
+
+  async run(): Promise<BulkSyncResult> {
+    try {
+      if (this.input.carried === undefined) await this.openRun();
+      await this.setState(this.state);
+      for (;;) {
+        const done = await this.step();
+        if (done !== undefined) return done;
+      }
+    } catch (err) {
+      if (err instanceof ContinueAsNew) throw err;
+      await this.recordAbnormalEnd(err);
+      throw err;
+    }
+  }
+
+  private progress(): BulkSyncProgress {
+    const { st, state } = this;
+    return {
+      career: this.input.career,
       total: st.total,
       processed: st.processed,
       percent: st.total > 0 ? Math.min(100, Math.round((st.processed / st.total) * 1000) / 10) : 100,
-      current,
+      current: this.current,
       counts: { ...st.counts },
       state: st.cancelRequested && state !== 'cancelled' ? 'cancelling' : state,
-      pausedUntil: pausedUntil !== null ? new Date(pausedUntil).toISOString() : null,
+      pausedUntil: this.pausedUntil !== null ? new Date(this.pausedUntil).toISOString() : null,
       lastError: st.lastError,
-      pacingMs,
+      pacingMs: this.pacingMs,
       continuedAsNew: st.continuedAsNew,
       runId: st.runId,
-    }),
-  );
+    };
+  }
 
-  let publishedState: BulkSyncState | null = null;
-  const setState = async (next: BulkSyncState, finished = false): Promise<void> => {
-    state = next;
-    if (publishedState === next && !finished) return;
-    publishedState = next;
-    upsertSearchAttributes([
-      { key: SearchAttributes.career, value: input.career },
-      { key: SearchAttributes.state, value: next },
-      { key: SearchAttributes.kind, value: input.retryOfRunId !== undefined ? 'retryFailed' : 'bulkCareerSync' },
-    ] as never);
-    await persist(finished);
-  };
-  const persist = (finished = false): Promise<void> =>
-    dbWork.updateSyncRun({
-      runId: st.runId,
-      total: st.total,
-      processed: st.processed,
-      counts: st.counts,
-      state,
-      lastError: st.lastError,
-      finished,
+  private get kind(): 'retryFailed' | 'bulkCareerSync' {
+    return this.input.retryOfRunId !== undefined ? 'retryFailed' : 'bulkCareerSync';
+  }
+
+  private async openRun(): Promise<void> {
+    const info = workflowInfo();
+    this.st.total = await dbWork.countPeople(this.source);
+    this.st.runId = await dbWork.openSyncRun({
+      workflowId: info.workflowId,
+      firstRunId: info.firstExecutionRunId,
+      kind: this.kind,
+      career: this.input.career,
+      params: { pacingMs: this.pacingMs, busyPauseMs: this.busyPauseMs, retryOfRunId: this.input.retryOfRunId ?? null },
+      total: this.st.total,
     });
+  }
 
-  const addFailure = (f: BulkSyncFailure): void => {
-    if (st.failures.length < MAX_FAILURES_IN_RESULT) st.failures.push(f);
-    else st.failuresTruncated++;
-  };
-
-  const result = (final: 'completed' | 'cancelled'): BulkSyncResult => ({
-    career: input.career,
-    runId: st.runId,
-    state: final,
-    total: st.total,
-    processed: st.processed,
-    counts: { ...st.counts },
-    failures: st.failures,
-    failuresTruncated: st.failuresTruncated,
-  });
-
-  const finish = async (final: 'completed' | 'cancelled'): Promise<BulkSyncResult> => {
-    current = null;
-    // Seed 001 pushes permission changes per person; HikCentral applies them once per run here.
-    const mustApply = patched(Patches.applyWhenGroupsJoined) ? st.privilegesPending === true : st.counts.synced > 0;
-    if (!st.appliedPrivileges && mustApply) {
-      st.appliedPrivileges = true;
-      st.privilegesPending = false;
-      await targetCall.applyHikCentralChanges();
+  /** One turn of the loop: a result when the run ends, `undefined` to go round again. */
+  private async step(): Promise<BulkSyncResult | undefined> {
+    if (this.st.cancelRequested) return await this.finish('cancelled');
+    if (this.st.paused) return await this.waitWhilePaused();
+    const i = workflowInfo();
+    if (i.continueAsNewSuggested || i.historyLength >= this.continueAsNewAfterEvents) return await this.carryOn();
+    if (this.index >= this.page.length) {
+      this.page = await dbWork.peoplePage({ source: this.source, afterCi: this.st.cursor, limit: this.pageSize });
+      this.index = 0;
+      if (this.page.length === 0) return await this.finish('completed');
     }
-    await setState(final, true);
-    return result(final);
-  };
+    const person = this.page[this.index];
+    if (person !== undefined) await this.syncNext(person);
+    return undefined;
+  }
 
-  try {
-    if (input.carried === undefined) {
-      st.total = await dbWork.countPeople(source);
-      st.runId = await dbWork.openSyncRun({
-        workflowId: info.workflowId,
-        firstRunId: info.firstExecutionRunId,
-        kind: input.retryOfRunId !== undefined ? 'retryFailed' : 'bulkCareerSync',
-        career: input.career,
-        params: { pacingMs, busyPauseMs, retryOfRunId: input.retryOfRunId ?? null },
-        total: st.total,
+  private async waitWhilePaused(): Promise<undefined> {
+    this.current = null;
+    await this.setState('paused');
+    await condition(() => !this.st.paused || this.st.cancelRequested);
+    if (!this.st.cancelRequested) await this.setState('running');
+    return undefined;
+  }
+
+  /** Continue as new with the cursor and counters, once every handler has finished (STYLE 7). */
+  private async carryOn(): Promise<never> {
+    await this.persist();
+    await condition(allHandlersFinished);
+    this.st.continuedAsNew++;
+    return await continueAsNew<typeof bulkCareerSync>({ ...this.input, carried: this.st });
+  }
+
+  private async syncNext(person: PersonRef): Promise<void> {
+    this.current = person;
+    const startedAt = Date.now();
+    const timing = await this.callSync(person);
+    if (timing === 'again') return; // the same person again
+    this.st.processed++;
+    this.st.cursor = person.ci;
+    this.index++;
+    if (++this.sincePersist >= DEFAULTS.persistEvery) {
+      this.sincePersist = 0;
+      await this.persist();
+    }
+    if (this.pacingMs > 0) {
+      const wait = this.pacing.next(timing.requestAt ?? startedAt, timing.heldMs, Date.now(), this.pacingMs);
+      if (wait > 0) await sleep(wait);
+    }
+  }
+
+  /** Syncs one person and counts the outcome; `'again'` after a pause for an overloaded HikCentral. */
+  private async callSync(person: PersonRef): Promise<CallTiming | 'again'> {
+    try {
+      const r = await bulkTargetCall.syncPerson({
+        ci: person.ci,
+        runId: this.st.runId,
+        notBeforeMs: this.pacingMs > 0 ? this.pacing.notBefore(this.pacingMs) : undefined,
+      });
+      if (r.joinedPrivilegeGroups === true) this.st.privilegesPending = true;
+      this.consecutiveTransient = 0;
+      this.st.counts[r.outcome]++;
+      if (r.outcome === 'photoRejected' || r.outcome === 'failed') {
+        this.addFailure({ ci: person.ci, outcome: r.outcome, code: r.code, message: r.message });
+      }
+      return { requestAt: r.requestStartedAtMs, heldMs: r.pacingHeldMs ?? 0 };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return await this.callFailed(person, failureInfo(err));
+    }
+  }
+
+  private async callFailed(person: PersonRef, f: FailureInfo): Promise<CallTiming | 'again'> {
+    this.st.lastError = `${person.ci}: HikCentral ${f.code}: ${f.message}`;
+    const overloaded =
+      f.type === FailureType.TargetBusy ||
+      (f.type === FailureType.TargetTransient && ++this.consecutiveTransient >= this.transientRunLimit);
+    if (overloaded) {
+      await this.pauseOnBusy(f.retryAfterMs);
+      return 'again';
+    }
+    const outcome = f.type === FailureType.PhotoRejected ? 'photoRejected' : 'failed';
+    this.st.counts[outcome]++;
+    this.addFailure({ ci: person.ci, outcome, code: f.code, message: f.message });
+    if (f.type === FailureType.TargetTransient) {
+      await dbWork.recordPersonOutcome({
+        runId: this.st.runId,
+        ci: person.ci,
+        outcome,
+        code: f.code,
+        message: f.message,
       });
     }
-    await setState(state);
-    let page: PersonRef[] = [];
-    let index = 0;
-    let consecutiveTransient = 0;
-    const pacing = new PacingClock();
-    let sincePersist = 0;
+    return { heldMs: 0 };
+  }
 
-    for (;;) {
-      if (st.cancelRequested) return await finish('cancelled');
-      if (st.paused) {
-        current = null;
-        await setState('paused');
-        await condition(() => !st.paused || st.cancelRequested);
-        if (!st.cancelRequested) await setState('running');
-        continue;
-      }
-      const i = workflowInfo();
-      if (i.continueAsNewSuggested || i.historyLength >= continueAsNewAfterEvents) {
-        await persist();
-        await condition(allHandlersFinished);
-        st.continuedAsNew++;
-        return await continueAsNew<typeof bulkCareerSync>({ ...input, carried: st });
-      }
-      if (index >= page.length) {
-        page = await dbWork.peoplePage({ source, afterCi: st.cursor, limit: pageSize });
-        index = 0;
-        if (page.length === 0) return await finish('completed');
-      }
-      const person = page[index];
-      if (person === undefined) continue;
-      current = person;
-      const startedAt = Date.now();
-      let requestAt: number | undefined;
-      let heldMs = 0;
-      try {
-        const r = await bulkTargetCall.syncPerson({
-          ci: person.ci,
-          runId: st.runId,
-          notBeforeMs: pacingMs > 0 ? pacing.notBefore(pacingMs) : undefined,
-        });
-        requestAt = r.requestStartedAtMs;
-        if (r.joinedPrivilegeGroups === true) st.privilegesPending = true;
-        heldMs = r.pacingHeldMs ?? 0;
-        consecutiveTransient = 0;
-        st.counts[r.outcome]++;
-        if (r.outcome === 'photoRejected' || r.outcome === 'failed') {
-          addFailure({ ci: person.ci, outcome: r.outcome, code: r.code, message: r.message });
-        }
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        const f = failureInfo(err);
-        st.lastError = `${person.ci}: HikCentral ${f.code}: ${f.message}`;
-        const overloaded =
-          f.type === FailureType.TargetBusy || (f.type === FailureType.TargetTransient && ++consecutiveTransient >= transientRunLimit);
-        if (overloaded) {
-          const pauseMs = Math.max(busyPauseMs, f.retryAfterMs ?? 0);
-          pausedUntil = Date.now() + pauseMs;
-          wakeFromBusyPause = false;
-          await setState('pausedOnBusy');
-          await condition(() => wakeFromBusyPause || st.cancelRequested || st.paused, pauseMs);
-          pausedUntil = null;
-          consecutiveTransient = 0;
-          if (!st.cancelRequested && !st.paused) await setState('running');
-          continue; // the same person again
-        }
-        const outcome = f.type === FailureType.PhotoRejected ? 'photoRejected' : 'failed';
-        st.counts[outcome]++;
-        addFailure({ ci: person.ci, outcome, code: f.code, message: f.message });
-        if (f.type === FailureType.TargetTransient) {
-          await dbWork.recordPersonOutcome({ runId: st.runId, ci: person.ci, outcome, code: f.code, message: f.message });
-        }
-      }
-      st.processed++;
-      st.cursor = person.ci;
-      index++;
-      if (++sincePersist >= DEFAULTS.persistEvery) {
-        sincePersist = 0;
-        await persist();
-      }
-      if (pacingMs > 0) {
-        const wait = pacing.next(requestAt ?? startedAt, heldMs, Date.now(), pacingMs);
-        if (wait > 0) await sleep(wait);
-      }
+  /** HikCentral is overloaded: wait the busy pause (or its Retry-After), unless a signal ends the wait sooner. */
+  private async pauseOnBusy(retryAfterMs: number | null): Promise<void> {
+    const pauseMs = Math.max(this.busyPauseMs, retryAfterMs ?? 0);
+    this.pausedUntil = Date.now() + pauseMs;
+    this.wakeFromBusyPause = false;
+    await this.setState('pausedOnBusy');
+    await condition(() => this.wakeFromBusyPause || this.st.cancelRequested || this.st.paused, pauseMs);
+    this.pausedUntil = null;
+    this.consecutiveTransient = 0;
+    if (!this.st.cancelRequested && !this.st.paused) await this.setState('running');
+  }
+
+  private async setState(next: BulkSyncState, finished = false): Promise<void> {
+    this.state = next;
+    if (this.publishedState === next && !finished) return;
+    this.publishedState = next;
+    upsertSearchAttributes([
+      { key: SearchAttributes.career, value: this.input.career },
+      { key: SearchAttributes.state, value: next },
+      { key: SearchAttributes.kind, value: this.kind },
+    ] as never);
+    await this.persist(finished);
+  }
+
+  private persist(finished = false): Promise<void> {
+    return dbWork.updateSyncRun({
+      runId: this.st.runId,
+      total: this.st.total,
+      processed: this.st.processed,
+      counts: this.st.counts,
+      state: this.state,
+      lastError: this.st.lastError,
+      finished,
+    });
+  }
+
+  private addFailure(f: BulkSyncFailure): void {
+    if (this.st.failures.length < MAX_FAILURES_IN_RESULT) this.st.failures.push(f);
+    else this.st.failuresTruncated++;
+  }
+
+  private async finish(final: Final): Promise<BulkSyncResult> {
+    this.current = null;
+    // Seed 001 pushes permission changes per person; HikCentral applies them once per run here.
+    const mustApply = patched(Patches.applyWhenGroupsJoined)
+      ? this.st.privilegesPending === true
+      : this.st.counts.synced > 0;
+    if (!this.st.appliedPrivileges && mustApply) {
+      this.st.appliedPrivileges = true;
+      this.st.privilegesPending = false;
+      await targetCall.applyHikCentralChanges();
     }
-  } catch (err) {
-    if (err instanceof ContinueAsNew) throw err;
+    await this.setState(final, true);
+    return this.result(final);
+  }
+
+  private result(final: Final): BulkSyncResult {
+    const { st } = this;
+    return {
+      career: this.input.career,
+      runId: st.runId,
+      state: final,
+      total: st.total,
+      processed: st.processed,
+      counts: { ...st.counts },
+      failures: st.failures,
+      failuresTruncated: st.failuresTruncated,
+    };
+  }
+
+  /** Cancelled or failed: record it on the sync run, out of reach of the cancellation. */
+  private async recordAbnormalEnd(err: unknown): Promise<void> {
     if (isCancellation(err)) {
       // Cancelled from the Web UI or the API: record it, then let Temporal mark the run cancelled.
       await CancellationScope.nonCancellable(async () => {
-        current = null;
-        await setState('cancelled', true);
+        this.current = null;
+        await this.setState('cancelled', true);
       });
-    } else if (st.runId !== '') {
-      st.lastError = err instanceof Error ? err.message : String(err);
-      await CancellationScope.nonCancellable(() => setState('failed', true));
+    } else if (this.st.runId !== '') {
+      this.st.lastError = err instanceof Error ? err.message : String(err);
+      await CancellationScope.nonCancellable(() => this.setState('failed', true));
     }
-    throw err;
   }
+}
+
+/**
+ * Replaces seed 000's browser loop: the pending people of one career, one at a time, requests at
+ * least `pacingMs` apart (start to start, on workflow timers), pausing itself when HikCentral is
+ * overloaded and resuming at the same person; pause/resume/cancel signals and a `progress` query.
+ * Pages through people by cursor and continues as new, so its history stays bounded at any size.
+ */
+export async function bulkCareerSync(input: BulkCareerSyncInput): Promise<BulkSyncResult> {
+  const run = new BulkCareerRun(input);
+  run.registerHandlers();
+  return await run.run();
 }

@@ -1,11 +1,18 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
-import { createBroker as createAedes, type AuthenticateError, type Client } from 'aedes';
+import {
+  createBroker as createAedes,
+  type AuthenticateError,
+  type Client,
+  type PublishPacket,
+  type Subscription,
+} from 'aedes';
 import type { Logger } from '../../../logger';
 import { mayPublish, maySubscribe, type Principal } from './broker-acl';
 import { CLOUD_QOS, isValidDeviceId } from '../protocol/topics';
 import { MqttFrameGuard } from './mqtt-frame-guard';
+import { listen, serverUrl, trackSockets } from '../../listening-server';
 
 /**
  * The embedded MQTT broker devices and the gateway meet on (digest "Transport"). Devices log in with
@@ -108,174 +115,226 @@ function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-export async function startBroker(opts: BrokerOptions): Promise<CloudBroker> {
-  const log = opts.logger.child({ component: 'cloud-broker' });
-  const maxPacketBytes = opts.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
-  const gateway = opts.gatewayCredentials;
-  const principals = new WeakMap<Client, Principal>();
-  const keepaliveExpired = new WeakSet<Client>();
-  const revoked = new WeakSet<Client>();
-  const credentials = new WeakMap<Client, string>();
+type AedesBroker = ReturnType<typeof createAedes>;
+type AuthenticateDone = Parameters<AedesBroker['authenticate']>[3];
+
+/**
+ * Who is logged in over which connection, and why a device's connection ended: the presence signal (§1 "When
+ * the device is detected offline, pause its sync"). Its methods are the broker's login, topic and connection hooks.
+ */
+class BrokerSessions {
+  private readonly principals = new WeakMap<Client, Principal>();
+  private readonly keepaliveExpired = new WeakSet<Client>();
+  private readonly revoked = new WeakSet<Client>();
+  private readonly credentials = new WeakMap<Client, string>();
   /** The connection that currently speaks for each online device (a takeover leaves a stale one behind). */
-  const current = new Map<string, Client>();
-  const emitPresence = (event: PresenceEvent) => {
-    try {
-      opts.onPresence?.(event);
-    } catch (err) {
-      log.error({ err, deviceId: event.deviceId }, 'presence listener failed');
-    }
-  };
+  private readonly current = new Map<string, Client>();
 
-  const aedes = createAedes({ connectTimeout: opts.connectTimeoutMs ?? 30_000 });
+  constructor(
+    private readonly opts: BrokerOptions,
+    private readonly log: Logger,
+    private readonly maxPacketBytes: number,
+  ) {}
 
-  aedes.authenticate = (client, username, password, done) => {
-    const clientId = client.id;
+  attach(aedes: AedesBroker): void {
+    aedes.authenticate = (client, username, password, done) => this.authenticate(client, username, password, done);
+    aedes.authorizePublish = (client, packet, callback) => this.authorizePublish(client, packet, callback);
+    aedes.authorizeSubscribe = (client, subscription, callback) =>
+      this.authorizeSubscribe(client, subscription, callback);
+    aedes.on('client', (client) => this.connected(client));
+    aedes.on('keepaliveTimeout', (client) => this.keepaliveExpired.add(client));
+    aedes.on('clientDisconnect', (client) => this.disconnected(client));
+    aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  }
+
+  isOnline(deviceId: string): boolean {
+    return this.current.has(deviceId);
+  }
+
+  sessions(): DeviceSession[] {
+    return [...this.current].map(([deviceId, client]) => ({
+      deviceId,
+      credential: this.credentials.get(client) ?? '',
+    }));
+  }
+
+  revoke(deviceId: string, credential?: string): boolean {
+    const client = this.current.get(deviceId);
+    if (client === undefined || (credential !== undefined && this.credentials.get(client) !== credential)) return false;
+    this.revoked.add(client);
+    this.log.info({ deviceId }, 'device connection revoked');
+    client.close();
+    return true;
+  }
+
+  private authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: AuthenticateDone,
+  ): void {
     if (username === undefined || password === undefined) {
       done(refusal(BAD_USERNAME_OR_PASSWORD, 'username and password required'), false);
       return;
     }
     const secret = Buffer.from(password).toString('utf8');
-    if (username === gateway.username) {
-      if (clientId !== gateway.username && !clientId.startsWith(`${gateway.username}-`)) {
-        done(refusal(IDENTIFIER_REJECTED, 'gateway client id must start with its username'), false);
-        return;
-      }
-      if (!secretsEqual(secret, gateway.password)) {
-        log.warn({ clientId }, 'gateway login refused: wrong password');
-        done(refusal(BAD_USERNAME_OR_PASSWORD, 'bad credentials'), false);
-        return;
-      }
-      principals.set(client, { kind: 'gateway' });
-      done(null, true);
+    if (username === this.opts.gatewayCredentials.username) return this.loginGateway(client, secret, done);
+    const refused = this.deviceIdRefusal(client.id, username);
+    if (refused !== undefined) return done(refused, false);
+    this.loginDevice(client, username, secret, done);
+  }
+
+  private loginGateway(client: Client, secret: string, done: AuthenticateDone): void {
+    const gateway = this.opts.gatewayCredentials;
+    const clientId = client.id;
+    if (clientId !== gateway.username && !clientId.startsWith(`${gateway.username}-`)) {
+      done(refusal(IDENTIFIER_REJECTED, 'gateway client id must start with its username'), false);
       return;
     }
-    if (!isValidDeviceId(username)) {
-      done(refusal(IDENTIFIER_REJECTED, 'not a valid device id'), false);
+    if (!secretsEqual(secret, gateway.password)) {
+      this.log.warn({ clientId }, 'gateway login refused: wrong password');
+      done(refusal(BAD_USERNAME_OR_PASSWORD, 'bad credentials'), false);
       return;
     }
-    if (clientId !== username) {
-      log.warn({ clientId, deviceId: username }, 'device login refused: client id differs from username');
-      done(refusal(NOT_AUTHORIZED, 'client id must equal the device id'), false);
-      return;
-    }
-    opts.authenticate(username, secret).then(
+    this.principals.set(client, { kind: 'gateway' });
+    done(null, true);
+  }
+
+  /** Digest "Transport": client id = username = device id. */
+  private deviceIdRefusal(clientId: string, username: string): AuthenticateError | undefined {
+    if (!isValidDeviceId(username)) return refusal(IDENTIFIER_REJECTED, 'not a valid device id');
+    if (clientId === username) return undefined;
+    this.log.warn({ clientId, deviceId: username }, 'device login refused: client id differs from username');
+    return refusal(NOT_AUTHORIZED, 'client id must equal the device id');
+  }
+
+  private loginDevice(client: Client, deviceId: string, secret: string, done: AuthenticateDone): void {
+    this.opts.authenticate(deviceId, secret).then(
       (login) => {
         if (login === false) {
-          log.warn({ deviceId: username }, 'device login refused: wrong secret or unknown device');
+          this.log.warn({ deviceId }, 'device login refused: wrong secret or unknown device');
           done(refusal(BAD_USERNAME_OR_PASSWORD, 'bad credentials'), false);
           return;
         }
-        principals.set(client, { kind: 'device', deviceId: username });
-        credentials.set(client, login.credential);
+        this.principals.set(client, { kind: 'device', deviceId });
+        this.credentials.set(client, login.credential);
         done(null, true);
       },
       (err: unknown) => {
-        log.error({ err, deviceId: username }, 'device authentication failed');
+        this.log.error({ err, deviceId }, 'device authentication failed');
         done(refusal(SERVER_UNAVAILABLE, 'authentication unavailable'), false);
       },
     );
-  };
+  }
 
-  aedes.authorizePublish = (client, packet, callback) => {
+  private authorizePublish(
+    client: Client | null,
+    packet: PublishPacket,
+    callback: (error?: Error | null) => void,
+  ): void {
     // The broker's own $SYS messages have no client.
     if (client === null) return callback(null);
-    const who = principals.get(client);
-    const refuse = (why: string) => {
-      log.warn({ clientId: client.id, topic: packet.topic, why }, 'publish refused; closing the connection');
-      callback(new Error(why));
-    };
-    if (who === undefined) return refuse('not authenticated');
-    // Retained commands or events would be replayed to the next subscriber as if new.
-    if (packet.retain) return refuse('retained messages are not allowed');
-    if (packet.payload.length > maxPacketBytes) return refuse('payload too large');
-    if (!mayPublish(who, packet.topic)) return refuse('topic not allowed');
-    callback(null);
-  };
+    const why = this.publishRefusal(this.principals.get(client), packet);
+    if (why === undefined) return callback(null);
+    this.log.warn({ clientId: client.id, topic: packet.topic, why }, 'publish refused; closing the connection');
+    callback(new Error(why));
+  }
 
-  aedes.authorizeSubscribe = (client, subscription, callback) => {
-    const who = principals.get(client);
+  private publishRefusal(who: Principal | undefined, packet: PublishPacket): string | undefined {
+    if (who === undefined) return 'not authenticated';
+    // Retained commands or events would be replayed to the next subscriber as if new.
+    if (packet.retain) return 'retained messages are not allowed';
+    if (packet.payload.length > this.maxPacketBytes) return 'payload too large';
+    if (!mayPublish(who, packet.topic)) return 'topic not allowed';
+    return undefined;
+  }
+
+  private authorizeSubscribe(
+    client: Client,
+    subscription: Subscription,
+    callback: (error: Error | null, subscription?: Subscription | null) => void,
+  ): void {
+    const who = this.principals.get(client);
     if (who === undefined || !maySubscribe(who, subscription.topic)) {
-      log.warn({ clientId: client.id, topic: subscription.topic }, 'subscription refused');
+      this.log.warn({ clientId: client.id, topic: subscription.topic }, 'subscription refused');
       // null negates the subscription: SUBACK 0x80 for it, the connection stays up.
       callback(null, null);
       return;
     }
     callback(null, { ...subscription, qos: Math.min(subscription.qos, CLOUD_QOS) as 0 | 1 });
-  };
+  }
 
-  aedes.on('client', (client) => {
-    const who = principals.get(client);
+  private connected(client: Client): void {
+    const who = this.principals.get(client);
     if (who?.kind !== 'device') return;
-    current.set(who.deviceId, client);
-    log.debug({ deviceId: who.deviceId }, 'device online');
-    emitPresence({ deviceId: who.deviceId, online: true, reason: 'connected', at: new Date() });
-  });
+    this.current.set(who.deviceId, client);
+    this.log.debug({ deviceId: who.deviceId }, 'device online');
+    this.emitPresence({ deviceId: who.deviceId, online: true, reason: 'connected', at: new Date() });
+  }
 
-  aedes.on('keepaliveTimeout', (client) => keepaliveExpired.add(client));
+  private disconnected(client: Client): void {
+    const who = this.principals.get(client);
+    if (who?.kind !== 'device' || this.current.get(who.deviceId) !== client) return;
+    this.current.delete(who.deviceId);
+    const reason = this.offlineReason(client);
+    this.log.debug({ deviceId: who.deviceId, reason }, 'device offline');
+    this.emitPresence({ deviceId: who.deviceId, online: false, reason, at: new Date() });
+  }
 
-  aedes.on('clientDisconnect', (client) => {
-    const who = principals.get(client);
-    if (who?.kind !== 'device' || current.get(who.deviceId) !== client) return;
-    current.delete(who.deviceId);
+  private offlineReason(client: Client): PresenceReason {
+    if (this.revoked.has(client)) return 'revoked';
+    if (this.keepaliveExpired.has(client)) return 'keepaliveTimeout';
     // aedes sets `_disconnected` only when it received a DISCONNECT packet (lib/handlers/index.js).
     const clean = (client as unknown as { _disconnected?: boolean })._disconnected === true;
-    const reason: PresenceReason = revoked.has(client)
-      ? 'revoked'
-      : keepaliveExpired.has(client)
-        ? 'keepaliveTimeout'
-        : clean
-          ? 'disconnect'
-          : 'connectionLost';
-    log.debug({ deviceId: who.deviceId, reason }, 'device offline');
-    emitPresence({ deviceId: who.deviceId, online: false, reason, at: new Date() });
+    return clean ? 'disconnect' : 'connectionLost';
+  }
+
+  private emitPresence(event: PresenceEvent): void {
+    try {
+      this.opts.onPresence?.(event);
+    } catch (err) {
+      this.log.error({ err, deviceId: event.deviceId }, 'presence listener failed');
+    }
+  }
+}
+
+/** Hands a new connection to aedes behind a frame guard that drops oversized or malformed packets. */
+function serveConnection(aedes: AedesBroker, socket: Socket, maxPacketBytes: number, log: Logger): void {
+  aedes.handle(socket);
+  // aedes reads with 'readable' + read(); read() emits 'data' before aedes parses the chunk, and a 'data'
+  // listener does not switch a socket with a 'readable' listener to flowing mode.
+  const guard = new MqttFrameGuard(maxPacketBytes);
+  socket.on('data', (chunk: Buffer) => {
+    const problem = guard.feed(chunk);
+    if (problem !== undefined && !socket.destroyed) {
+      log.warn({ remote: socket.remoteAddress, problem }, 'oversized or malformed MQTT packet; closing');
+      socket.destroy();
+    }
   });
+}
 
-  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+export async function startBroker(opts: BrokerOptions): Promise<CloudBroker> {
+  const log = opts.logger.child({ component: 'cloud-broker' });
+  const maxPacketBytes = opts.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  const sessions = new BrokerSessions(opts, log, maxPacketBytes);
+  const aedes = createAedes({ connectTimeout: opts.connectTimeoutMs ?? 30_000 });
+  sessions.attach(aedes);
 
-  const sockets = new Set<Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    // A command and its answer are small request/response frames: Nagle + delayed ACK would add ~40 ms per hop.
-    socket.setNoDelay(true);
-    socket.on('close', () => sockets.delete(socket));
-    aedes.handle(socket);
-    // aedes reads with 'readable' + read(); read() emits 'data' before aedes parses the chunk, and a 'data'
-    // listener does not switch a socket with a 'readable' listener to flowing mode.
-    const guard = new MqttFrameGuard(maxPacketBytes);
-    socket.on('data', (chunk: Buffer) => {
-      const problem = guard.feed(chunk);
-      if (problem !== undefined && !socket.destroyed) {
-        log.warn({ remote: socket.remoteAddress, problem }, 'oversized or malformed MQTT packet; closing');
-        socket.destroy();
-      }
-    });
-  });
-
+  const server = net.createServer();
+  // A command and its answer are small request/response frames: Nagle + delayed ACK would add ~40 ms per hop.
+  const sockets = trackSockets(server, { noDelay: true });
+  server.on('connection', (socket: Socket) => serveConnection(aedes, socket, maxPacketBytes, log));
   const host = opts.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, opts.port ?? 0, host);
   const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
   log.info({ host, port }, 'cloud MQTT broker listening');
 
   return {
-    url: `mqtt://${urlHost}:${port}`,
+    url: serverUrl('mqtt', host, port),
     port,
-    isOnline: (deviceId) => current.has(deviceId),
-    sessions: () => [...current].map(([deviceId, client]) => ({ deviceId, credential: credentials.get(client) ?? '' })),
-    revoke: (deviceId, credential) => {
-      const client = current.get(deviceId);
-      if (client === undefined || (credential !== undefined && credentials.get(client) !== credential)) return false;
-      revoked.add(client);
-      log.info({ deviceId }, 'device connection revoked');
-      client.close();
-      return true;
-    },
+    isOnline: (deviceId) => sessions.isOnline(deviceId),
+    sessions: () => sessions.sessions(),
+    revoke: (deviceId, credential) => sessions.revoke(deviceId, credential),
     close: async () => {
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => aedes.close(() => resolve()));

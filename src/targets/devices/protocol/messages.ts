@@ -135,6 +135,38 @@ export type UserSyncPayload = z.infer<typeof UserSyncPayloadSchema>;
 /** code 0 success (continue), 1 capacity full, 2 device busy (§1). */
 export const USER_SYNC_CODE = { ok: 0, capacityFull: 1, busy: 2 } as const;
 
+/** `reason` of a `user_sync_check` (§2): 0 routine, 1 the device detected a local data anomaly. */
+export const SYNC_CHECK_REASON = { routine: 0, anomaly: 1 } as const;
+
+/** `input_status` of a `feature_input` report (§3 table). */
+export const FEATURE_INPUT_STATUS = {
+  timedOut: 0,
+  complete: 1,
+  busy: 2,
+  ready: 3,
+  deviceFull: 4,
+  userFeaturesFull: 5,
+  userNotOnDevice: 6,
+  cancelled: 7,
+} as const;
+
+/** `status` of an `access_remote_control` report (§11 table). */
+export const REMOTE_CONTROL_STATUS = {
+  ready: 0,
+  opened: 1,
+  tooManyTries: 2,
+  timedOut: 3,
+  cancelled: 4,
+  adminRefused: 5,
+  deviceFault: 9,
+} as const;
+
+/** `code` of the `access_app_scan` answer (§12). */
+export const APP_SCAN_CODE = { opened: 0, wrongCode: 1, unknownUser: 2, outsideHours: 3, deviceFault: 9 } as const;
+
+/** `code` of the answers to `access_time_config` (§10) and `property_update` (§14): 0 ok, anything else failed. */
+export const CONFIG_ANSWER_CODE = { ok: 0 } as const;
+
 export const UserSyncAnswerPayloadSchema = z
   .object({
     code: z.literal([0, 1, 2]),

@@ -5,6 +5,12 @@ import type { Logger } from '../../../logger';
 import { DeviceState, type AccessRecord, type AccessRefusal, type DeviceUser } from './state';
 import {
   ACTION,
+  APP_SCAN_CODE,
+  CONFIG_ANSWER_CODE,
+  FEATURE_INPUT_STATUS,
+  REMOTE_CONTROL_STATUS,
+  SYNC_CHECK_REASON,
+  USER_SYNC_CODE,
   encodeEnvelope,
   parseDownMessage,
   validateUpData,
@@ -277,7 +283,7 @@ export class SimulatedDevice {
   }
 
   /** Sends user_sync_check now (§2), as at midnight or after an anomaly. */
-  async requestCheck(reason: 0 | 1 = 0): Promise<void> {
+  async requestCheck(reason: 0 | 1 = SYNC_CHECK_REASON.routine): Promise<void> {
     await this.sendUp({
       cmd: 'user_sync_check',
       payload: { size: this.state.users.size, hash: this.state.hash(), reason },
@@ -358,10 +364,10 @@ export class SimulatedDevice {
     const nowSec = Math.floor(this.now().getTime() / 1000);
     let status: number;
     if (nowSec > auth.expireTime) {
-      status = 3;
+      status = REMOTE_CONTROL_STATUS.timedOut;
       this.remote = undefined;
     } else if (passDigest(code) === auth.accessCode.toLowerCase()) {
-      status = 1;
+      status = REMOTE_CONTROL_STATUS.opened;
       this.remote = undefined;
       // §11: on success the device also uploads a record with access_type "remote" and the admin's id.
       this.pendingRecords.push(
@@ -370,7 +376,7 @@ export class SimulatedDevice {
     } else {
       auth.triesLeft -= 1;
       if (auth.triesLeft > 0) return undefined;
-      status = 2;
+      status = REMOTE_CONTROL_STATUS.tooManyTries;
       this.remote = undefined;
     }
     await this.sendUp({ cmd: 'access_remote_control', status } as UpData<'access_remote_control'>, auth.mid, auth.to);
@@ -417,18 +423,21 @@ export class SimulatedDevice {
         if (this.userSyncLog.length < 100_000) this.userSyncLog.push(data.payload);
         if (Date.now() < this.busyUntil) {
           this.counters.busyAnswers += 1;
-          return this.answer(message, { cmd: 'user_sync', payload: { code: 2 } });
+          return this.answer(message, { cmd: 'user_sync', payload: { code: USER_SYNC_CODE.busy } });
         }
         const outcome = this.state.applyUserSync(data.payload);
-        const payload = outcome.code === 0 ? { code: 0 as const, sync_size: outcome.syncSize } : { code: outcome.code };
+        const payload =
+          outcome.code === USER_SYNC_CODE.ok
+            ? { code: USER_SYNC_CODE.ok, sync_size: outcome.syncSize }
+            : { code: outcome.code };
         return this.answer(message, { cmd: 'user_sync', payload });
       }
       case 'access_time_config':
         this.state.setOpeningHours(data.payload.times);
-        return this.answer(message, { cmd: 'access_time_config', payload: { code: 0, msg: '' } });
+        return this.answer(message, { cmd: 'access_time_config', payload: { code: CONFIG_ANSWER_CODE.ok, msg: '' } });
       case 'property_update':
         this.state.applyProperties(data.payload.properties);
-        return this.answer(message, { cmd: 'property_update', payload: { code: 0, msg: '' } });
+        return this.answer(message, { cmd: 'property_update', payload: { code: CONFIG_ANSWER_CODE.ok, msg: '' } });
       case 'access_data_upload':
         if (this.inflight.delete(message.mid)) this.counters.eventBatchesAcked += 1;
         return;
@@ -450,9 +459,11 @@ export class SimulatedDevice {
         if (c === undefined || c.userId !== data.payload.user_id || c.featureType !== data.payload.feature_type) return;
         clearTimeout(c.timer);
         this.capture = undefined;
-        this.sendUp({ cmd: 'feature_input', payload: { user_id: c.userId, input_status: 7 } }, c.mid, c.to).catch(
-          () => undefined,
-        );
+        this.sendUp(
+          { cmd: 'feature_input', payload: { user_id: c.userId, input_status: FEATURE_INPUT_STATUS.cancelled } },
+          c.mid,
+          c.to,
+        ).catch(() => undefined);
         return;
       }
       case 'access_remote_control': {
@@ -463,7 +474,7 @@ export class SimulatedDevice {
           this.pendingRecords.push(
             this.state.record({ userId: adminId, userType: 0, accessType: 'remote', accessTime: nowSec }),
           );
-          return this.answer(message, { cmd: 'access_remote_control', status: 1 });
+          return this.answer(message, { cmd: 'access_remote_control', status: REMOTE_CONTROL_STATUS.opened });
         }
         this.remote = {
           mid: message.mid,
@@ -473,24 +484,25 @@ export class SimulatedDevice {
           expireTime: expireTime ?? nowSec,
           triesLeft: REMOTE_CODE_TRIES,
         };
-        return this.answer(message, { cmd: 'access_remote_control', status: 0 });
+        return this.answer(message, { cmd: 'access_remote_control', status: REMOTE_CONTROL_STATUS.ready });
       }
       case 'access_app_scan': {
         const { user_id: userId, access_code: accessCode } = data.payload;
         const user = this.state.users.get(userId);
-        if (user === undefined) return this.answer(message, { cmd: 'access_app_scan', code: 2 });
+        if (user === undefined)
+          return this.answer(message, { cmd: 'access_app_scan', code: APP_SCAN_CODE.unknownUser });
         if (!this.qrCodes.some((c) => passDigest(c) === accessCode.toLowerCase())) {
-          return this.answer(message, { cmd: 'access_app_scan', code: 1 });
+          return this.answer(message, { cmd: 'access_app_scan', code: APP_SCAN_CODE.wrongCode });
         }
         const opened = this.attemptAccess(userId, 'app_scan');
         if (opened === undefined)
           return this.answer(message, {
             cmd: 'access_app_scan',
-            code: this.lastRefusal === 'outsideOpeningHours' ? 3 : 2,
+            code: this.lastRefusal === 'outsideOpeningHours' ? APP_SCAN_CODE.outsideHours : APP_SCAN_CODE.unknownUser,
           });
         // §12: refresh the QR code after a successful open; the previous one stays valid.
         this.qrCodes = [sixDigits(), this.qrCodes[0]];
-        return this.answer(message, { cmd: 'access_app_scan', code: 0 });
+        return this.answer(message, { cmd: 'access_app_scan', code: APP_SCAN_CODE.opened });
       }
     }
   }
@@ -500,12 +512,18 @@ export class SimulatedDevice {
       this.sendUp({ cmd: 'feature_input', payload }, message.mid, message.from).catch(() => undefined);
     if (!this.state.users.has(userId)) {
       // §3 status 6, and the device then checks its people (§2). choice: reason 1, a local anomaly.
-      this.answer(message, { cmd: 'feature_input', payload: { user_id: userId, input_status: 6 } });
-      this.requestCheck(1).catch(() => undefined);
+      this.answer(message, {
+        cmd: 'feature_input',
+        payload: { user_id: userId, input_status: FEATURE_INPUT_STATUS.userNotOnDevice },
+      });
+      this.requestCheck(SYNC_CHECK_REASON.anomaly).catch(() => undefined);
       return;
     }
     if (this.capture !== undefined) {
-      return this.answer(message, { cmd: 'feature_input', payload: { user_id: userId, input_status: 2 } });
+      return this.answer(message, {
+        cmd: 'feature_input',
+        payload: { user_id: userId, input_status: FEATURE_INPUT_STATUS.busy },
+      });
     }
     const timer = setTimeout(() => {
       this.capture = undefined;
@@ -513,10 +531,18 @@ export class SimulatedDevice {
       const user = this.state.users.get(userId);
       // §3: stored locally at once, whether or not the upload succeeds.
       if (user !== undefined && (featureType === 'fa' || featureType === 'fp')) user[featureType].push(value);
-      void report({ user_id: userId, input_status: 1, feature_type: featureType, feature_value: value });
+      void report({
+        user_id: userId,
+        input_status: FEATURE_INPUT_STATUS.complete,
+        feature_type: featureType,
+        feature_value: value,
+      });
     }, this.opts.captureMs ?? 50);
     this.capture = { mid: message.mid, to: message.from, userId, featureType, timer };
-    this.answer(message, { cmd: 'feature_input', payload: { user_id: userId, input_status: 3 } });
+    this.answer(message, {
+      cmd: 'feature_input',
+      payload: { user_id: userId, input_status: FEATURE_INPUT_STATUS.ready },
+    });
   }
 
   /** An answer carries the request's mid and goes to its sender (seed: "确认消息的mid必须与请求一致"). */

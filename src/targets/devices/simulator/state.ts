@@ -1,5 +1,5 @@
 import type { AccessTimeWindow, AccessType, PropertySetting, UserSyncPayload, UserType } from '../protocol/messages';
-import { isDeleteEntry } from '../protocol/messages';
+import { USER_SYNC_CODE, isDeleteEntry } from '../protocol/messages';
 import { xorHash } from '../protocol/xor-hash';
 
 /**
@@ -30,7 +30,10 @@ export interface AccessRecord {
   accessTime: number;
 }
 
-export type UserSyncOutcome = { code: 0; syncSize: number } | { code: 1 } | { code: 2 };
+export type UserSyncOutcome =
+  | { code: typeof USER_SYNC_CODE.ok; syncSize: number }
+  | { code: typeof USER_SYNC_CODE.capacityFull }
+  | { code: typeof USER_SYNC_CODE.busy };
 
 export type AccessRefusal = 'unknownUser' | 'expired' | 'outsideOpeningHours';
 
@@ -98,8 +101,8 @@ export class DeviceState {
       }
       applied += 1;
     }
-    if (applied === 0 && payload.users.length > 0) return { code: 1 };
-    return { code: 0, syncSize: applied };
+    if (applied === 0 && payload.users.length > 0) return { code: USER_SYNC_CODE.capacityFull };
+    return { code: USER_SYNC_CODE.ok, syncSize: applied };
   }
 
   setOpeningHours(times: AccessTimeWindow[]): void {
