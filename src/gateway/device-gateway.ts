@@ -13,7 +13,7 @@ import { devicesWithQueuedOps, markAllOffline } from '../db/repositories/devices
 import { DeviceSecretVerifier } from '../security/device-secret';
 import { registryAuthenticator } from './device-authenticator';
 import { DEVICE_REVOKED_CHANNEL, staleSessions } from '../db/repositories/devices/session-revocation';
-import { signalDeviceSync, type DeviceSyncDefaults, type DeviceSyncStarter } from '../temporal-client/device-sync-client';
+import { signalDeviceSync, type DeviceSyncDefaults, type DeviceSyncStarter } from '../temporal-client/devices';
 
 /**
  * The one gateway of a deployment: runs the embedded broker (unless MQTT_URL points at another),
